@@ -1,0 +1,1 @@
+"""Solver benchmark: ``python -m bench`` (see ``bench.__main__``)."""
