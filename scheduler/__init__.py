@@ -1,0 +1,73 @@
+"""The scheduler web app: ``create_app()`` builds it; nothing is read at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from scheduler.config import load_config
+from scheduler.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    load_config(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message_category = "info"
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    from scheduler import cli, models, security
+    from scheduler.i18n import register_filters
+    from scheduler.views import auth, coordinator, errors, language, schedules
+    from scheduler.views import editing as editing_views
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(coordinator.bp)
+    app.register_blueprint(schedules.bp)
+    app.register_blueprint(language.bp)
+    app.register_blueprint(editing_views.bp)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
+    register_filters(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app
+
+
+def _select_locale() -> str | None:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return None  # background work (solver threads, CLI) uses the default language
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless asked, per connection; PostgreSQL always enforces them.
+    # WAL lets pages read while a solve's heartbeat writes; busy_timeout waits out short locks.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

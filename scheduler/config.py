@@ -1,0 +1,54 @@
+"""Configuration in layers: these defaults, then ``instance/config.py``, then environment
+variables prefixed ``SCHEDULER_``, then the ``test_config`` passed to ``create_app``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class DefaultConfig:
+    SQLALCHEMY_DATABASE_URI: str | None = None  # set from the instance folder in load_config
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a little above the scenario limit, so the form can say why
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "es")
+    REDIS_URL: str | None = None
+    SOLVER_QUEUE = "solver"
+    SOLVER_WORKERS = 2  # CP-SAT search workers per solve
+    DEMO_SCENARIO = str(Path(__file__).parent / "demo" / "demo-center.json")
+
+
+def load_config(app: Any, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("SCHEDULER")
+    if "DATABASE_URL" in os.environ:
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if "REDIS_URL" in os.environ:  # solves go to RQ workers instead of an in-process thread
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "scheduler.db")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Generate the signing key once and keep it, so sign-ins survive a restart."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with 0600 from the start: the key signs every session cookie.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

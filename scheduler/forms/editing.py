@@ -1,0 +1,145 @@
+"""Forms for center settings, slots, rooms, activities, people and pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from scheduler.i18n import DAY_NAMES
+from solver.scenario import DAYS
+
+WHOLE = _l("Enter a whole number.")
+LIST_HINT = _l("Separate several with commas.")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error is our translated sentence, not WTForms' generic one."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(WHOLE)) from exc
+
+
+def split_list(raw: str | None) -> list[str]:
+    """"a, b ,c" -> ["a", "b", "c"]; duplicates are kept so the validator can name them."""
+    return [part.strip() for part in (raw or "").replace("\n", ",").split(",") if part.strip()]
+
+
+class ItemForm(FlaskForm):
+    """A form for one list item; ``to_item`` builds its scenario dict, ``load`` fills it from one."""
+
+    id = StringField(_l("Id"), validators=[DataRequired(_l("Enter an id.")), Length(max=64)],
+                     description=_l("A short unique code used in files, e.g. act1. It cannot be changed later."))
+    list_fields: tuple[str, ...] = ()
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        for field in self:
+            if field.name in ("csrf_token",):
+                continue
+            if field.name in self.list_fields:
+                item[field.name] = split_list(field.data)
+            elif isinstance(field.data, str):
+                item[field.name] = field.data.strip()
+            else:
+                item[field.name] = field.data
+        return item
+
+    def load(self, item: dict[str, Any]) -> None:
+        for field in self:
+            if field.name in item:
+                value = item[field.name]
+                field.data = ", ".join(value) if field.name in self.list_fields else value
+
+
+class SlotForm(ItemForm):
+    day = SelectField(_l("Day"), choices=[SelectChoice(d, DAY_NAMES[d]) for d in DAYS])
+    start = StringField(_l("Starts (HH:MM)"), validators=[DataRequired(_l("Enter a time."))])
+    end = StringField(_l("Ends (HH:MM)"), validators=[DataRequired(_l("Enter a time."))])
+
+
+class RoomForm(ItemForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    capacity = WholeNumberField(_l("Capacity (people)"), validators=[InputRequired(WHOLE)])
+    features = StringField(_l("Features"), description=LIST_HINT)
+    list_fields = ("features",)
+
+
+class ActivityForm(ItemForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    sessions_per_week = WholeNumberField(_l("Sessions a week (1 to 3)"), validators=[InputRequired(WHOLE)])
+    min_size = WholeNumberField(_l("Smallest group"), validators=[InputRequired(WHOLE)])
+    max_size = WholeNumberField(_l("Largest group"), validators=[InputRequired(WHOLE)])
+    min_groups = WholeNumberField(_l("Fewest groups"), default=0, validators=[InputRequired(WHOLE)])
+    max_groups = WholeNumberField(_l("Most groups"), validators=[InputRequired(WHOLE)])
+    facilitators_per_group = WholeNumberField(_l("Facilitators per group (1 or 2)"), validators=[InputRequired(WHOLE)])
+    required_skills = StringField(_l("Skills every facilitator needs"), description=LIST_HINT)
+    room_features = StringField(_l("Room features needed"), description=LIST_HINT)
+    language = StringField(_l("Language (optional)"), validators=[Optional(), Length(max=32)])
+    list_fields = ("required_skills", "room_features")
+
+    def to_item(self) -> dict[str, Any]:
+        item = super().to_item()
+        if not item.get("language"):
+            item.pop("language", None)  # optional key: absent rather than empty
+        return item
+
+
+class PersonForm(ItemForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    email = StringField(_l("Email (optional)"), validators=[Length(max=320)])
+    languages = StringField(_l("Languages"), description=LIST_HINT)
+
+
+class FacilitatorForm(PersonForm):
+    skills = StringField(_l("Skills"), description=LIST_HINT)
+    max_sessions_per_week = WholeNumberField(_l("Most sessions a week"), validators=[InputRequired(WHOLE)])
+    list_fields = ("skills", "languages")
+
+
+class ParticipantForm(PersonForm):
+    max_groups = WholeNumberField(_l("Most groups"), validators=[InputRequired(WHOLE)])
+    needs = StringField(_l("Needs (room features)"), description=LIST_HINT)
+    list_fields = ("needs", "languages")
+
+
+class CenterForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(_l("Enter a time zone."))],
+                           description=_l("An IANA name such as Europe/Madrid."))
+    term_start = StringField(_l("Term starts (YYYY-MM-DD)"), validators=[DataRequired(_l("Enter a date."))])
+    term_end = StringField(_l("Term ends (YYYY-MM-DD)"), validators=[DataRequired(_l("Enter a date."))])
+    holidays = TextAreaField(_l("Holidays (YYYY-MM-DD)"), description=_l("One date per line, or separated by commas."))
+
+
+class PairForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("keep_apart", _l("Keep apart")),
+                                            SelectChoice("keep_together", _l("Keep together"))])
+    first = SelectField(_l("First participant"), validators=[DataRequired()])
+    second = SelectField(_l("Second participant"), validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: its CSRF token is what a delete or move needs."""
+
+
+class ScenarioUploadForm(FlaskForm):
+    file = FileField(_l("Scenario file (JSON)"))
+    confirm = BooleanField(_l("Replace all of this center's planning data with the file"),
+                           validators=[DataRequired(_l("Tick the box to confirm the replacement."))])
+
+
+class ParticipantsCsvForm(FlaskForm):
+    file = FileField(_l("Participants file (CSV)"))

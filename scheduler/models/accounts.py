@@ -1,0 +1,73 @@
+"""Who signs in (coordinators and facilitators, by email and password) and the personal secret
+links that participants use instead of a password."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.extensions import db
+from scheduler.models.types import str_enum
+
+if TYPE_CHECKING:
+    from scheduler.models.centers import Center
+    from scheduler.models.people import Participant
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class CenterRole(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    FACILITATOR = "facilitator"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def center_ids(self, role: CenterRole) -> set[int]:
+        return {m.center_id for m in self.memberships if m.role == role}
+
+
+class Membership(db.Model):
+    """A user's role at one center; a coordinator may work for several centers."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[CenterRole] = mapped_column(
+        str_enum(CenterRole, "center_role"),
+        primary_key=True,
+    )
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    center: Mapped[Center] = relationship(back_populates="memberships")
+
+
+class ParticipantLink(db.Model):
+    """A participant's personal secret link. Only the SHA-256 of the token is stored: the token
+    itself has 256 random bits, so a slow password hash would add nothing but latency."""
+
+    __tablename__ = "participant_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant: Mapped[Participant] = relationship(back_populates="links")

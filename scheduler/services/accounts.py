@@ -1,0 +1,131 @@
+"""Accounts: password hashing, sign-in, coordinators, and participants' personal links."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from scheduler.extensions import db
+from scheduler.models import Center, CenterRole, Membership, Participant, ParticipantLink, User
+from scheduler.models.accounts import utcnow
+
+# Argon2id with the library's current defaults (RFC 9106's second recommended profile).
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """A bad value for an account field; ``field`` names it for the form or the command line."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if not _EMAIL_RE.match(email) or len(email) > 320:
+        raise AccountError("email", f'"{email}" is not an email address')
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters long")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this email and password, or None (taking the same time either way)."""
+    user = find_user(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_coordinator(email: str, password: str, center: Center) -> User:
+    """Make ``email`` a coordinator of ``center``, creating the account if it is new.
+    An existing account keeps its password (one is required only for a new account)."""
+    email = check_email(email)
+    user = find_user(email)
+    if user is None:
+        check_password(password)
+        user = User(email=email, password_hash=hash_password(password))
+        db.session.add(user)
+    if center.id is not None and center.id in user.center_ids(CenterRole.COORDINATOR):
+        raise AccountError("email", f'{email} is already a coordinator of "{center.name}"')
+    user.memberships.append(Membership(center=center, role=CenterRole.COORDINATOR))
+    return user
+
+
+def coordinated_centers(user: User) -> list[Center]:
+    ids = user.center_ids(CenterRole.COORDINATOR)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Center).where(Center.id.in_(ids)).order_by(Center.name)))
+
+
+# --------------------------------------------------------------------------- personal links
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_participant_link(participant: Participant) -> str:
+    """Create a personal link token (256 random bits) and return it; it is shown once and only its
+    hash is kept. Earlier links of the same participant stay valid until revoked."""
+    token = secrets.token_urlsafe(32)
+    participant.links.append(ParticipantLink(token_hash=_token_hash(token)))
+    return token
+
+
+def revoke_participant_links(participant: Participant) -> int:
+    revoked = 0
+    for link in participant.links:
+        if link.revoked_at is None:
+            link.revoked_at = utcnow()
+            revoked += 1
+    return revoked
+
+
+def participant_for_token(token: str) -> Participant | None:
+    """The participant a live link belongs to. The lookup is by hash; the final comparison is
+    constant-time so the answer's timing does not depend on how much of a guess was right."""
+    if not token or len(token) > 128:
+        return None
+    digest = _token_hash(token)
+    link = db.session.scalar(select(ParticipantLink).where(ParticipantLink.token_hash == digest))
+    if link is None or link.revoked_at is not None or not hmac.compare_digest(link.token_hash, digest):
+        return None
+    return link.participant

@@ -1,0 +1,202 @@
+"""Read models of a schedule version for the review pages: the timetable, rosters, per-facilitator
+and per-room views, who is left out and why, key figures, and the difference between versions.
+
+Everything is computed from the version's own snapshot (scenario + schedule), so a version reads
+the same however the center's data changes afterwards."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver import Scenario, load_scenario
+from solver.scenario import DAYS, format_minutes
+from solver.schedule import Schedule, load_schedule
+
+RANK_LABELS = ("1st", "2nd", "3rd", "4th", "5th", "6th+")
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: str
+    activity: str
+    activity_name: str
+    slots: list[str]  # "Monday 09:00–10:15"
+    room: str
+    facilitators: list[str]
+    members: list[tuple[str, str]]  # (participant id, name)
+    colour: int  # index into the palette; the activity name is always printed too
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Cell:
+    day: str
+    slot_id: str
+    time: str
+    groups: list[GroupView]
+
+
+@dataclass(frozen=True)
+class Figures:
+    participants: int
+    covered: int
+    first_choice: int
+    memberships: int
+    rank_counts: list[tuple[str, int]]  # memberships per preference rank
+    size_spread: list[tuple[str, int, int]]  # (activity name, smallest, largest) with 2+ groups
+    facilitator_load: list[tuple[str, int, int]]  # (name, sessions, most allowed)
+
+    @property
+    def coverage_pct(self) -> float:
+        return 100.0 * self.covered / self.participants if self.participants else 0.0
+
+    @property
+    def first_choice_pct(self) -> float:
+        return 100.0 * self.first_choice / self.participants if self.participants else 0.0
+
+
+@dataclass(frozen=True)
+class VersionView:
+    scenario: Scenario
+    schedule: Schedule
+    groups: list[GroupView]
+    days: list[str]
+    times: list[str]
+    grid: dict[tuple[str, str], Cell]  # (day, time) -> cell
+    by_facilitator: list[tuple[str, list[GroupView]]]
+    by_room: list[tuple[str, list[GroupView]]]
+    unassigned: list[tuple[str, str, str]]  # (id, name, reason)
+    figures: Figures
+
+
+def version_view(scenario_data: dict[str, Any], schedule_data: dict[str, Any]) -> VersionView:
+    scenario = load_scenario(scenario_data)
+    schedule = load_schedule(schedule_data)
+    activity_index = {a.id: i for i, a in enumerate(scenario.activities)}
+
+    def slot_label(slot_id: str) -> str:
+        slot = scenario.slot(slot_id)
+        return f"{slot.day_code} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+
+    groups = [
+        GroupView(
+            id=g.id, activity=g.activity, activity_name=scenario.activity(g.activity).name,
+            slots=[slot_label(s) for s in g.sessions], room=scenario.room(g.room).name,
+            facilitators=[scenario.facilitator(f).name for f in g.facilitators],
+            members=sorted(((m, scenario.participant(m).name) for m in g.members), key=lambda pair: pair[1]),
+            colour=activity_index[g.activity] % 8,
+        )
+        for g in sorted(schedule.groups, key=lambda g: (activity_index[g.activity], g.id))
+    ]
+    by_id = {g.id: g for g in groups}
+
+    grid: dict[tuple[str, str], Cell] = {}
+    used_days = sorted({s.day for s in scenario.slots})
+    times = sorted({(s.start, s.end) for s in scenario.slots})
+    for slot in scenario.slots:
+        time = f"{format_minutes(slot.start)}–{format_minutes(slot.end)}"
+        grid[(slot.day_code, time)] = Cell(slot.day_code, slot.id, time, [])
+    for g in schedule.groups:
+        for slot_id in g.sessions:
+            slot = scenario.slot(slot_id)
+            grid[(slot.day_code, f"{format_minutes(slot.start)}–{format_minutes(slot.end)}")].groups.append(
+                by_id[g.id])
+
+    by_facilitator: dict[str, list[GroupView]] = defaultdict(list)
+    by_room: dict[str, list[GroupView]] = defaultdict(list)
+    for g in schedule.groups:
+        for f in g.facilitators:
+            by_facilitator[f].append(by_id[g.id])
+        by_room[g.room].append(by_id[g.id])
+
+    reasons = {u.participant: u.reason for u in schedule.unassigned}
+    covered = {m for g in schedule.groups for m in g.members}
+    unassigned = [(p.id, p.name, reasons.get(p.id, "")) for p in scenario.participants if p.id not in covered]
+
+    return VersionView(
+        scenario=scenario, schedule=schedule, groups=groups, days=[DAYS[d] for d in used_days],
+        times=[f"{format_minutes(a)}–{format_minutes(b)}" for a, b in times], grid=grid,
+        by_facilitator=[(f.name, by_facilitator[f.id]) for f in scenario.facilitators if f.id in by_facilitator],
+        by_room=[(r.name, by_room[r.id]) for r in scenario.rooms if r.id in by_room],
+        unassigned=unassigned, figures=_figures(scenario, schedule),
+    )
+
+
+def _figures(scenario: Scenario, schedule: Schedule) -> Figures:
+    ranks: Counter[int] = Counter()
+    first_choice = set()
+    for g in schedule.groups:
+        for m in g.members:
+            prefs = scenario.participant(m).preferences
+            rank = prefs.index(g.activity) + 1 if g.activity in prefs else len(RANK_LABELS)
+            ranks[min(rank, len(RANK_LABELS))] += 1
+            if rank == 1:
+                first_choice.add(m)
+    sizes: dict[str, list[int]] = defaultdict(list)
+    for g in schedule.groups:
+        sizes[g.activity].append(len(g.members))
+    load: Counter[str] = Counter()
+    for g in schedule.groups:
+        for f in g.facilitators:
+            load[f] += len(g.sessions)
+    return Figures(
+        participants=len(scenario.participants),
+        covered=len({m for g in schedule.groups for m in g.members}),
+        first_choice=len(first_choice),
+        memberships=sum(ranks.values()),
+        rank_counts=[(label, ranks[i + 1]) for i, label in enumerate(RANK_LABELS)],
+        size_spread=[(scenario.activity(a).name, min(s), max(s)) for a, s in sizes.items() if len(s) > 1],
+        facilitator_load=[(f.name, load[f.id], f.max_sessions_per_week) for f in scenario.facilitators],
+    )
+
+
+# --------------------------------------------------------------------------- comparing versions
+
+
+@dataclass(frozen=True)
+class Move:
+    participant: str
+    name: str
+    before: list[str]  # group ids
+    after: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    moved: list[Move] = field(default_factory=list)
+    groups_added: list[str] = field(default_factory=list)
+    groups_removed: list[str] = field(default_factory=list)
+    groups_changed: list[tuple[str, list[str]]] = field(default_factory=list)  # (group id, what changed)
+
+
+def compare_versions(old: VersionView, new: VersionView) -> Comparison:
+    """Who moved between groups, and which groups appeared, went, or changed time, room or staff."""
+    def memberships(view: VersionView) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = defaultdict(list)
+        for g in view.schedule.groups:
+            for m in g.members:
+                result[m].append(g.id)
+        return {k: sorted(v) for k, v in result.items()}
+
+    before, after = memberships(old), memberships(new)
+    names = {p.id: p.name for p in new.scenario.participants} | {p.id: p.name for p in old.scenario.participants}
+    moved = [Move(pid, names.get(pid, pid), before.get(pid, []), after.get(pid, []))
+             for pid in sorted(set(before) | set(after), key=lambda pid: names.get(pid, pid))
+             if before.get(pid, []) != after.get(pid, [])]
+    old_groups = {g.id: g for g in old.schedule.groups}
+    new_groups = {g.id: g for g in new.schedule.groups}
+    changed = []
+    for gid in sorted(old_groups.keys() & new_groups.keys()):
+        a, b = old_groups[gid], new_groups[gid]
+        what = [label for label, x, y in (("time", sorted(a.sessions), sorted(b.sessions)), ("room", a.room, b.room),
+                                          ("facilitators", sorted(a.facilitators), sorted(b.facilitators)))
+                if x != y]
+        if what:
+            changed.append((gid, what))
+    return Comparison(moved=moved, groups_added=sorted(new_groups.keys() - old_groups.keys()),
+                      groups_removed=sorted(old_groups.keys() - new_groups.keys()), groups_changed=changed)

@@ -1,0 +1,42 @@
+"""The coordinator's pages: their centers and each center's planning data."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from scheduler.extensions import db
+from scheduler.i18n import DAY_NAMES
+from scheduler.models import Center, CenterRole
+from scheduler.services.accounts import coordinated_centers
+from scheduler.services.centers import center_summary
+
+bp = Blueprint("coordinator", __name__)
+
+
+def get_center_or_404(center_id: int) -> Center:
+    """A center the signed-in coordinator works for. Any other center is 404, not 403, so ids of
+    other centers cannot be probed."""
+    center = db.session.get(Center, center_id)
+    if center is None or center.id not in current_user.center_ids(CenterRole.COORDINATOR):
+        abort(404)
+    return center
+
+
+@bp.get("/")
+@login_required
+def index() -> str | Response:
+    centers = coordinated_centers(current_user)
+    if len(centers) == 1:
+        return redirect(url_for("coordinator.dashboard", center_id=centers[0].id))
+    return render_template("coordinator/index.html", centers=centers)
+
+
+@bp.get("/centers/<int:center_id>/")
+@login_required
+def dashboard(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    return render_template(
+        "coordinator/dashboard.html", center=center, summary=center_summary(center), day_names=DAY_NAMES
+    )

@@ -1,0 +1,156 @@
+"""Building, reviewing, comparing and publishing a center's schedule."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+
+from scheduler.extensions import db
+from scheduler.i18n import DAY_NAMES
+from scheduler.models import Center, ScheduleVersion, SolveJob
+from scheduler.services import review, solving, versions
+from scheduler.views.coordinator import get_center_or_404
+
+bp = Blueprint("schedules", __name__, url_prefix="/centers/<int:center_id>/schedule")
+
+TIME_LIMITS = [SelectChoice(10, _l("10 seconds (a quick draft)")), SelectChoice(30, _l("30 seconds")),
+               SelectChoice(60, _l("1 minute")), SelectChoice(120, _l("2 minutes")),
+               SelectChoice(300, _l("5 minutes (best result)"))]
+
+
+class BuildForm(FlaskForm):
+    time_limit_s = SelectField(_l("Time to spend searching"), choices=TIME_LIMITS, coerce=int, default=60)
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: the CSRF token is the point."""
+
+
+def get_job_or_404(center: Center, job_id: int) -> SolveJob:
+    job = db.session.get(SolveJob, job_id)
+    if job is None or job.center_id != center.id:
+        abort(404)
+    return job
+
+
+def get_version_or_404(center: Center, number: int) -> ScheduleVersion:
+    version = versions.find_version(center, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/")
+@login_required
+def overview(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    return render_template("schedules/overview.html", center=center, form=BuildForm(),
+                           job=solving.active_job(center), versions=versions.list_versions(center),
+                           published=versions.current_published(center))
+
+
+@bp.post("/build")
+@login_required
+def build(center_id: int) -> str | Response:
+    center = get_center_or_404(center_id)
+    form = BuildForm()
+    if not form.validate_on_submit():
+        return render_template("schedules/overview.html", center=center, form=form, job=solving.active_job(center),
+                               versions=versions.list_versions(center),
+                               published=versions.current_published(center)), 400
+    try:
+        job = solving.create_job(center, current_user, form.time_limit_s.data or 60)
+        solving.commit_new_job(job)
+    except solving.SolveRefusedError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return redirect(url_for("schedules.overview", center_id=center.id))
+    solving.dispatch(job)
+    return redirect(url_for("schedules.job", center_id=center.id, job_id=job.id))
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def job(center_id: int, job_id: int) -> str:
+    center = get_center_or_404(center_id)
+    found = get_job_or_404(center, job_id)
+    return render_template("schedules/job.html", center=center, job=found, progress=solving.job_progress(found),
+                           form=ConfirmForm())
+
+
+@bp.get("/jobs/<int:job_id>/progress")
+@login_required
+def progress(center_id: int, job_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_job_or_404(center, job_id)
+    data = solving.job_progress(found).as_json()
+    if data["version_number"]:
+        data["version_url"] = url_for("schedules.version", center_id=center.id, number=data["version_number"])
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+@login_required
+def cancel(center_id: int, job_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_job_or_404(center, job_id)
+    if ConfirmForm().validate_on_submit() and solving.request_cancel(found):
+        db.session.commit()
+        flash(_("Stopping. The best schedule found so far, if any, will be kept."), "info")
+    else:
+        flash(_("This run had already ended."), "info")
+    return redirect(url_for("schedules.job", center_id=center.id, job_id=found.id))
+
+
+@bp.get("/versions/<int:number>")
+@login_required
+def version(center_id: int, number: int) -> str:
+    center = get_center_or_404(center_id)
+    found = get_version_or_404(center, number)
+    view = review.version_view(found.scenario, found.schedule)
+    return render_template("schedules/version.html", center=center, version=found, view=view,
+                           day_names=DAY_NAMES, versions=versions.list_versions(center))
+
+
+@bp.route("/versions/<int:number>/publish", methods=["GET", "POST"])
+@login_required
+def publish(center_id: int, number: int) -> str | Response:
+    center = get_center_or_404(center_id)
+    found = get_version_or_404(center, number)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            versions.publish(found, current_user)
+        except versions.VersionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("schedules.version", center_id=center.id, number=number))
+        db.session.commit()
+        flash(_("Version %(number)d is published.", number=number), "info")
+        return redirect(url_for("schedules.version", center_id=center.id, number=number))
+    return render_template("schedules/publish.html", center=center, version=found, form=form,
+                           published=versions.current_published(center))
+
+
+@bp.get("/compare")
+@login_required
+def compare(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    old_number = request.args.get("a", type=int)
+    new_number = request.args.get("b", type=int)
+    if old_number is None or new_number is None:
+        abort(404)
+    old = get_version_or_404(center, old_number)
+    new = get_version_or_404(center, new_number)
+    comparison = review.compare_versions(review.version_view(old.scenario, old.schedule),
+                                         review.version_view(new.scenario, new.schedule))
+    return render_template("schedules/compare.html", center=center, old=old, new=new, comparison=comparison,
+                           versions=versions.list_versions(center))

@@ -1,0 +1,61 @@
+// Availability grid: each cell's select becomes a button that cycles available -> if need be ->
+// not available on click, and the arrow keys move between cells. Without this script the
+// selects work as they are; the form posts the selects either way.
+(function () {
+  "use strict";
+  var grids = document.querySelectorAll("[data-grid]");
+  Array.prototype.forEach.call(grids, function (grid) {
+    grid.classList.add("js-grid");
+    var rows = Array.prototype.map.call(grid.querySelectorAll("tbody tr"), function (tr) {
+      return Array.prototype.map.call(tr.querySelectorAll("td"), function (td) { return td; });
+    });
+
+    function label(select) {
+      var own = grid.querySelector('label[for="' + select.id + '"]');
+      return own ? own.textContent : "";
+    }
+
+    function render(cell, select, button) {
+      var option = select.options[select.selectedIndex];
+      button.textContent = option.textContent;
+      button.setAttribute("aria-label", label(select) + ": " + option.textContent);
+      cell.className = cell.className.replace(/\blevel-\S+/, "") + " level-" + select.value;
+    }
+
+    rows.forEach(function (cells, r) {
+      cells.forEach(function (cell, c) {
+        var select = cell.querySelector("select");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "cell-button";
+        if (!select) { return; }
+        cell.appendChild(button);
+        render(cell, select, button);
+        button.addEventListener("click", function () {
+          select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+          render(cell, select, button);
+        });
+        button.addEventListener("keydown", function (event) {
+          var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+          var move = moves[event.key];
+          if (!move) { return; }
+          event.preventDefault();
+          var nr = r + move[0], nc = c + move[1];
+          // Skip empty cells (days without that time) in the direction of travel.
+          while (rows[nr] && rows[nr][nc] && !rows[nr][nc].querySelector(".cell-button")) {
+            nr += move[0]; nc += move[1];
+          }
+          var target = rows[nr] && rows[nr][nc] && rows[nr][nc].querySelector(".cell-button");
+          if (target) {
+            button.tabIndex = -1;
+            target.tabIndex = 0;
+            target.focus();
+          }
+        });
+      });
+    });
+    // Exactly one cell is in the tab order (roving tabindex): Tab enters the grid, arrows move inside.
+    var buttons = grid.querySelectorAll(".cell-button");
+    Array.prototype.forEach.call(buttons, function (b, i) { b.tabIndex = i === 0 ? 0 : -1; });
+  });
+}());
