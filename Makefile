@@ -1,0 +1,43 @@
+# Two commands matter: `make run` and `make test`. Both build .venv from the pinned
+# requirements.txt when it is missing or older than that file.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app scheduler
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: run test bench lint venv translations extract-messages
+
+venv: $(STAMP)
+
+# Message catalogues are committed as .po; the compiled .mo files are built here.
+PO_FILES := $(wildcard scheduler/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+translations: $(MO_FILES)
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@ 2>&1 | tail -1
+
+# After changing user-facing strings: refresh the template and the catalogues, then translate.
+extract-messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project sociotherapy-scheduler -o scheduler/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i scheduler/translations/messages.pot -d scheduler/translations --no-fuzzy-matching
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+run: $(STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) load-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) translations
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
