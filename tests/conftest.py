@@ -80,11 +80,34 @@ def database_url(databases: ThrowawayDatabases, tmp_path_factory: pytest.TempPat
     return url
 
 
+# Every app a test builds, so its engine is disposed when the test ends, pass or fail. An engine left
+# to the garbage collector closes its PostgreSQL connections late, inside some other test, as a
+# ResourceWarning that the strict warning filter turns into that other test's failure.
+_built_apps: list[Flask] = []
+
+
+def tracked_app(settings: dict[str, Any], instance: Path) -> Flask:
+    app = create_app(settings, instance_path=str(instance))
+    _built_apps.append(app)
+    return app
+
+
 def make_app(url: str, instance: Path, **config: Any) -> Flask:
     settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-" + secrets.token_hex(8),
                 "WTF_CSRF_ENABLED": False}
     settings.update(config)
-    return create_app(settings, instance_path=str(instance))
+    return tracked_app(settings, instance)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_built_apps() -> Iterator[None]:
+    """Autouse, so set up first and torn down last: after the ``app`` fixture has emptied the tables."""
+    yield
+    while _built_apps:
+        app = _built_apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

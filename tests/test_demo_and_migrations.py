@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from scheduler.extensions import db
 from scheduler.models import Center, Participant
-from tests.conftest import ThrowawayDatabases, make_app
+from tests.conftest import ThrowawayDatabases, make_app, tracked_app
 
 
 def test_migrations_build_exactly_the_schema_of_the_models(databases: ThrowawayDatabases, tmp_path: Path) -> None:
@@ -56,11 +56,9 @@ def test_demo_loads_once_and_upgrade_keeps_rows(databases: ThrowawayDatabases, t
 
 
 def test_secret_key_is_generated_once_and_kept(databases: ThrowawayDatabases, tmp_path: Path) -> None:
-    from scheduler import create_app
-
     url = databases.new()
-    first = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_path))
-    second = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_path))
+    first = tracked_app({"SQLALCHEMY_DATABASE_URI": url}, tmp_path)
+    second = tracked_app({"SQLALCHEMY_DATABASE_URI": url}, tmp_path)
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
