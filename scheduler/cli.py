@@ -114,6 +114,9 @@ def register_worker(app: Flask) -> None:
         if not url:
             _fail(["REDIS_URL: not set; without it schedules are built inside the app and no worker is needed."])
         worker = Worker([current_app.config["SOLVER_QUEUE"]], connection=Redis.from_url(url))
+        # Work-horses are forked from this process: hand them an empty connection pool, or parent
+        # and child would talk over the same database sockets.
+        db.engine.dispose()
         worker.work(burst=burst)
 
 

@@ -205,8 +205,8 @@ def _run_in_app(app: Flask, job_id: int) -> None:
 def run_job_from_rq(job_id: int) -> None:
     """The RQ task. ``flask worker`` forks with its app context; a bare ``rq worker`` has none."""
     if has_app_context():
-        # A forked work-horse must not share its parent's pooled database connections.
-        db.engine.dispose(close=False)
+        # ``flask worker`` empties the pool before it forks work-horses (see cli.worker_command), so
+        # a horse opens its own connections and never shares its parent's.
         run_job(job_id)
         db.session.remove()
         return
