@@ -20,10 +20,12 @@ from scheduler.models.schedules import (
     SolveJob,
     VersionStatus,
 )
+from scheduler.models.swaps import AuditEntry, MeetingOverride, SwapHalf, SwapItem, SwapKind, SwapRequest, SwapStatus
 
 __all__ = [
     "ACTIVE_JOB_STATUSES",
     "Activity",
+    "AuditEntry",
     "AvailabilityLevel",
     "Center",
     "CenterRole",
@@ -31,6 +33,7 @@ __all__ = [
     "FacilitatorAvailability",
     "Holiday",
     "JobStatus",
+    "MeetingOverride",
     "Membership",
     "PairKind",
     "Participant",
@@ -42,6 +45,11 @@ __all__ = [
     "ScheduleVersion",
     "Slot",
     "SolveJob",
+    "SwapHalf",
+    "SwapItem",
+    "SwapKind",
+    "SwapRequest",
+    "SwapStatus",
     "User",
     "VersionStatus",
 ]

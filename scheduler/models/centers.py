@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.extensions import db
@@ -24,6 +24,8 @@ class Center(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     term_start: Mapped[dt.date] = mapped_column(Date)
     term_end: Mapped[dt.date] = mapped_column(Date)
+    # When set, a colleague's acceptance of a swap waits for a coordinator's approval.
+    swaps_need_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"
