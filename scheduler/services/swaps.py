@@ -1,0 +1,248 @@
+"""Swap and cover requests between facilitators, and the coordinator's cancellations.
+
+A request moves meetings from one facilitator to another (a *cover*), or both ways (a *trade*,
+which applies both halves or neither). Accepting is a claim: one conditional UPDATE moves the
+request out of ``open``, so when two colleagues accept at the same moment exactly one wins; the
+other is told it is taken. The winner's eligibility is checked again inside that transaction,
+with their facilitator row locked, so two accepts by one person cannot double-book them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from scheduler.extensions import db
+from scheduler.models import Center, Facilitator, ScheduleVersion, User
+from scheduler.models.accounts import utcnow
+from scheduler.models.swaps import MeetingOverride, SwapHalf, SwapItem, SwapKind, SwapRequest, SwapStatus
+from scheduler.services.audit import record
+from scheduler.services.cover import problems_taking
+from scheduler.services.term import MeetingKey, TermState, term_state
+
+
+class SwapError(ValueError):
+    """A request that cannot be made or answered; the message says why, in plain words. The
+    caller rolls the session back: a half-applied trade must never be committed."""
+
+
+def _check_leads(state: TermState, facilitator: Facilitator, keys: list[MeetingKey], now: dt.datetime) -> None:
+    if not keys:
+        raise SwapError(_("Choose at least one meeting."))
+    led = {MeetingKey.of(m) for m in state.led_by(facilitator.code)}
+    for key in keys:
+        if key not in led:
+            raise SwapError(_("%(name)s does not lead %(group)s on %(date)s.",
+                              name=facilitator.name, group=key.group, date=key.date.isoformat()))
+        if state.starts_at(key) <= now:
+            raise SwapError(_("The meeting of %(group)s on %(date)s has already started.",
+                              group=key.group, date=key.date.isoformat()))
+
+
+def request_swap(version: ScheduleVersion, requester: Facilitator, give: Iterable[MeetingKey], *,
+                 target: Facilitator | None = None, take: Iterable[MeetingKey] = (), note: str = "",
+                 now: dt.datetime | None = None) -> SwapRequest:
+    """Ask for cover of ``give`` (to ``target``, or open to every eligible colleague); with ``take``,
+    a trade: ``target`` leads ``give`` and ``requester`` leads ``take``."""
+    now = now or utcnow()
+    state = term_state(version)
+    give, take = sorted(set(give)), sorted(set(take))
+    _check_leads(state, requester, give, now)
+    if target is not None and (target.id == requester.id or target.center_id != requester.center_id):
+        raise SwapError(_("Choose a colleague of this center."))
+    if take:
+        if target is None:
+            raise SwapError(_("A trade needs a named colleague."))
+        _check_leads(state, target, take, now)
+        mine = problems_taking(state, requester, take, giving=give)
+        if mine:
+            raise SwapError(" ".join(mine))
+    if target is not None:
+        theirs = problems_taking(state, target, give, giving=take)
+        if theirs:
+            raise SwapError(" ".join(theirs))
+    request = SwapRequest(center_id=requester.center_id, version_id=version.id,
+                          kind=SwapKind.TRADE if take else SwapKind.COVER, requester=requester, target=target,
+                          note=note.strip()[:500], created_at=now,
+                          expires_at=min(state.starts_at(k) for k in [*give, *take]))
+    request.items = ([SwapItem(half=SwapHalf.GIVE, group_code=k.group, slot_code=k.slot, date=k.date) for k in give]
+                     + [SwapItem(half=SwapHalf.TAKE, group_code=k.group, slot_code=k.slot, date=k.date)
+                        for k in take])
+    db.session.add(request)
+    db.session.flush()
+    record(requester.center_id, requester.user, "swap.requested", _subject(request), None, _describe(request))
+    return request
+
+
+def _keys(request: SwapRequest, half: SwapHalf) -> list[MeetingKey]:
+    return [MeetingKey(i.date, i.slot_code, i.group_code) for i in request.items if i.half == half]
+
+
+def _subject(request: SwapRequest) -> str:
+    return f"swap request {request.id}"
+
+
+def _describe(request: SwapRequest) -> dict[str, object]:
+    return {"kind": request.kind.value, "status": request.status.value, "requester": request.requester.code,
+            "target": request.target.code if request.target else None,
+            "accepted_by": request.accepted_by.code if request.accepted_by else None,
+            "give": [[k.date.isoformat(), k.slot, k.group] for k in _keys(request, SwapHalf.GIVE)],
+            "take": [[k.date.isoformat(), k.slot, k.group] for k in _keys(request, SwapHalf.TAKE)]}
+
+
+def expire_due(center: Center, now: dt.datetime | None = None) -> int:
+    """Open requests whose first meeting has started can no longer be answered."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(SwapRequest)
+        .where(SwapRequest.center_id == center.id, SwapRequest.status == SwapStatus.OPEN,
+               SwapRequest.expires_at <= now)
+        .values(status=SwapStatus.EXPIRED, decided_at=now)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
+def _claim(request: SwapRequest, new_status: SwapStatus, now: dt.datetime, accepted_by: Facilitator | None = None,
+           from_status: SwapStatus = SwapStatus.OPEN) -> bool:
+    values: dict[str, object] = {"status": new_status, "decided_at": now}
+    if accepted_by is not None:
+        values["accepted_by_id"] = accepted_by.id
+    result = db.session.execute(
+        update(SwapRequest).where(SwapRequest.id == request.id, SwapRequest.status == from_status)
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(request)
+    return True
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored one is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _answerable(request: SwapRequest, now: dt.datetime) -> None:
+    if request.status == SwapStatus.OPEN and _aware(request.expires_at) <= now:
+        raise SwapError(_("This request has expired: its first meeting has started."))
+    if request.status != SwapStatus.OPEN:
+        raise SwapError(_("This request has already been taken or closed."))
+
+
+def accept(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | None = None) -> SwapRequest:
+    """``facilitator`` takes the request. Commits nothing; the caller commits once."""
+    now = now or utcnow()
+    _answerable(request, now)
+    if facilitator.id == request.requester_id:
+        raise SwapError(_("You cannot take your own request."))
+    if request.target_id is not None and request.target_id != facilitator.id:
+        raise SwapError(_("This request was addressed to a colleague."))
+    center = db.session.get(Center, request.center_id)
+    assert center is not None
+    status = SwapStatus.PENDING_APPROVAL if center.swaps_need_approval else SwapStatus.ACCEPTED
+    if not _claim(request, status, now, accepted_by=facilitator):
+        raise SwapError(_("Someone else has just taken this request."))
+    # Lock the taker's row: two accepts by one person wait for each other and see each other's meetings.
+    db.session.execute(select(Facilitator.id).where(Facilitator.id == facilitator.id).with_for_update())
+    state = term_state(request.version)
+    problems = problems_taking(state, facilitator, _keys(request, SwapHalf.GIVE), giving=_keys(request, SwapHalf.TAKE))
+    if request.kind == SwapKind.TRADE:
+        problems += problems_taking(state, request.requester, _keys(request, SwapHalf.TAKE),
+                                    giving=_keys(request, SwapHalf.GIVE))
+    if problems:
+        db.session.rollback()
+        raise SwapError(" ".join(problems))
+    if status == SwapStatus.ACCEPTED:
+        _apply(request, state, facilitator, now)
+    record(request.center_id, facilitator.user, "swap.accepted", _subject(request), None, _describe(request))
+    return request
+
+
+def _apply(request: SwapRequest, state: TermState, taker: Facilitator, now: dt.datetime) -> None:
+    """Both halves, or (on any conflict) neither: the caller's transaction rolls back as one."""
+    moves = [(k, request.requester.code, taker.code) for k in _keys(request, SwapHalf.GIVE)]
+    moves += [(k, taker.code, request.requester.code) for k in _keys(request, SwapHalf.TAKE)]
+    for key, old, new in moves:
+        meeting = state.by_key[key]
+        if old not in meeting.facilitators:
+            raise SwapError(_("%(group)s on %(date)s has changed since the request was made.",
+                              group=key.group, date=key.date.isoformat()))
+        leaders = [new if code == old else code for code in meeting.facilitators]
+        set_override(request.version_id, request.center_id, key, facilitators=leaders, now=now)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SwapError(_("These meetings changed at the same moment; please try again.")) from error
+
+
+def set_override(version_id: int, center_id: int, key: MeetingKey, *, facilitators: list[str] | None = None,
+                 cancelled: bool | None = None, now: dt.datetime) -> MeetingOverride:
+    override = db.session.scalar(select(MeetingOverride).where(
+        MeetingOverride.version_id == version_id, MeetingOverride.group_code == key.group,
+        MeetingOverride.slot_code == key.slot, MeetingOverride.date == key.date))
+    if override is None:
+        override = MeetingOverride(version_id=version_id, center_id=center_id, group_code=key.group,
+                                   slot_code=key.slot, date=key.date, sequence=1)
+        db.session.add(override)
+    else:
+        override.sequence += 1
+    if facilitators is not None:
+        override.facilitator_codes = facilitators
+    if cancelled is not None:
+        override.cancelled = cancelled
+    override.changed_at = now
+    return override
+
+
+def decline(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    if request.target_id != facilitator.id:
+        raise SwapError(_("Only the colleague it was addressed to can decline a request."))
+    _answerable(request, now)
+    if not _claim(request, SwapStatus.DECLINED, now):
+        raise SwapError(_("This request has already been taken or closed."))
+    record(request.center_id, facilitator.user, "swap.declined", _subject(request), None, _describe(request))
+
+
+def cancel(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    if request.requester_id != facilitator.id:
+        raise SwapError(_("Only the person who asked can cancel a request."))
+    if not _claim(request, SwapStatus.CANCELLED, now):
+        raise SwapError(_("This request has already been answered and can no longer be cancelled."))
+    record(request.center_id, facilitator.user, "swap.cancelled", _subject(request), None, _describe(request))
+
+
+def approve(request: SwapRequest, coordinator: User, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    if not _claim(request, SwapStatus.ACCEPTED, now, from_status=SwapStatus.PENDING_APPROVAL):
+        raise SwapError(_("This request is not waiting for approval."))
+    assert request.accepted_by is not None
+    _apply(request, term_state(request.version), request.accepted_by, now)
+    record(request.center_id, coordinator, "swap.approved", _subject(request), None, _describe(request))
+
+
+def reject(request: SwapRequest, coordinator: User, now: dt.datetime | None = None) -> None:
+    now = now or utcnow()
+    if not _claim(request, SwapStatus.REJECTED, now, from_status=SwapStatus.PENDING_APPROVAL):
+        raise SwapError(_("This request is not waiting for approval."))
+    record(request.center_id, coordinator, "swap.rejected", _subject(request), None, _describe(request))
+
+
+def cancel_meeting(version: ScheduleVersion, key: MeetingKey, coordinator: User,
+                   now: dt.datetime | None = None) -> MeetingOverride:
+    """The coordinator calls off one date of a group (nobody can lead it, or the room is gone)."""
+    now = now or utcnow()
+    state = term_state(version)
+    meeting = state.by_key.get(key)
+    if meeting is None:
+        raise SwapError(_("%(group)s does not meet on %(date)s.", group=key.group, date=key.date.isoformat()))
+    if meeting.cancelled:
+        raise SwapError(_("%(group)s on %(date)s is already cancelled.", group=key.group, date=key.date.isoformat()))
+    override = set_override(version.id, version.center_id, key, cancelled=True, now=now)
+    record(version.center_id, coordinator, "meeting.cancelled", f"{key.group} {key.slot} {key.date.isoformat()}",
+           {"cancelled": False}, {"cancelled": True})
+    return override

@@ -1,0 +1,81 @@
+"""The term as it stands: the published version's meetings with every per-date change applied.
+
+Swaps, cover, cancellations and the feeds all read the term through :func:`term_state`, so they
+agree on who leads which meeting on which date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import ScheduleVersion
+from scheduler.models.swaps import MeetingOverride
+from scheduler.services.meetings import Meeting, MeetingChange, expand
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class MeetingKey:
+    """Names one meeting: a group's weekly slot on one date."""
+
+    date: dt.date
+    slot: str
+    group: str
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingKey:
+        return cls(meeting.date, meeting.slot_id, meeting.group_id)
+
+
+def meeting_changes(version: ScheduleVersion) -> list[MeetingChange]:
+    """The stored per-date changes of a version, in the form the meetings and feeds expect."""
+    overrides = db.session.scalars(select(MeetingOverride).where(MeetingOverride.version_id == version.id))
+    return [MeetingChange(group_id=o.group_code, slot_id=o.slot_code, date=o.date, cancelled=o.cancelled,
+                          facilitators=tuple(o.facilitator_codes) if o.facilitator_codes is not None else None,
+                          sequence=o.sequence, changed_at=o.changed_at)
+            for o in overrides]
+
+
+@dataclass
+class TermState:
+    version: ScheduleVersion
+    meetings: list[Meeting]
+    by_key: dict[MeetingKey, Meeting] = field(init=False)
+    _led: dict[str, list[Meeting]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {MeetingKey.of(m): m for m in self.meetings}
+        self._led = defaultdict(list)
+        for meeting in self.meetings:
+            if not meeting.cancelled:
+                for code in meeting.facilitators:
+                    self._led[code].append(meeting)
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.version.scenario
+
+    def led_by(self, facilitator_code: str) -> list[Meeting]:
+        """Meetings this facilitator leads (cancelled ones left out), in date order."""
+        return list(self._led.get(facilitator_code, ()))
+
+    def starts_at(self, key: MeetingKey) -> dt.datetime:
+        """When a meeting starts, as an aware UTC datetime."""
+        meeting = self.by_key[key]
+        zone = ZoneInfo(self.scenario["center"]["timezone"])
+        return dt.datetime.combine(meeting.date, meeting.start, tzinfo=zone).astimezone(dt.UTC)
+
+    def activity(self, activity_code: str) -> dict[str, Any]:
+        return next(a for a in self.scenario["activities"] if a["id"] == activity_code)
+
+    def facilitator_name(self, code: str) -> str:
+        return next((f["name"] for f in self.scenario["facilitators"] if f["id"] == code), code)
+
+
+def term_state(version: ScheduleVersion) -> TermState:
+    return TermState(version, expand(version.scenario, version.schedule, meeting_changes(version)))
