@@ -131,8 +131,10 @@ def _answerable(request: SwapRequest, now: dt.datetime) -> None:
         raise SwapError(_("This request has already been taken or closed."))
 
 
-def accept(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | None = None) -> SwapRequest:
-    """``facilitator`` takes the request. Commits nothing; the caller commits once."""
+def accept(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | None = None, *,
+           assigned_by: User | None = None) -> SwapRequest:
+    """``facilitator`` takes the request (or a coordinator, ``assigned_by``, gives it to them, which
+    needs no further approval). Commits nothing; the caller commits once."""
     now = now or utcnow()
     _answerable(request, now)
     if facilitator.id == request.requester_id:
@@ -141,7 +143,8 @@ def accept(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | No
         raise SwapError(_("This request was addressed to a colleague."))
     center = db.session.get(Center, request.center_id)
     assert center is not None
-    status = SwapStatus.PENDING_APPROVAL if center.swaps_need_approval else SwapStatus.ACCEPTED
+    status = (SwapStatus.PENDING_APPROVAL if center.swaps_need_approval and assigned_by is None
+              else SwapStatus.ACCEPTED)
     if not _claim(request, status, now, accepted_by=facilitator):
         raise SwapError(_("Someone else has just taken this request."))
     # Lock the taker's row: two accepts by one person wait for each other and see each other's meetings.
@@ -156,7 +159,8 @@ def accept(request: SwapRequest, facilitator: Facilitator, now: dt.datetime | No
         raise SwapError(" ".join(problems))
     if status == SwapStatus.ACCEPTED:
         _apply(request, state, facilitator, now)
-    record(request.center_id, facilitator.user, "swap.accepted", _subject(request), None, _describe(request))
+    record(request.center_id, assigned_by or facilitator.user, "swap.assigned" if assigned_by else "swap.accepted",
+           _subject(request), None, _describe(request))
     return request
 
 
@@ -246,3 +250,23 @@ def cancel_meeting(version: ScheduleVersion, key: MeetingKey, coordinator: User,
     record(version.center_id, coordinator, "meeting.cancelled", f"{key.group} {key.slot} {key.date.isoformat()}",
            {"cancelled": False}, {"cancelled": True})
     return override
+
+
+def meetings_from(state: TermState, facilitator: Facilitator, first: MeetingKey,
+                  until: dt.date | None) -> list[MeetingKey]:
+    """``first`` and, up to ``until`` (inclusive), the later dates of the same group and slot that
+    ``facilitator`` leads: "this date", "until a date" and "the rest of the term" in one."""
+    last = until or first.date
+    return [MeetingKey.of(m) for m in state.led_by(facilitator.code)
+            if m.group_id == first.group and m.slot_id == first.slot and first.date <= m.date <= last]
+
+
+def requests_for(center: Center, facilitator: Facilitator | None = None,
+                 statuses: Iterable[SwapStatus] | None = None) -> list[SwapRequest]:
+    query = select(SwapRequest).where(SwapRequest.center_id == center.id)
+    if facilitator is not None:
+        query = query.where((SwapRequest.requester_id == facilitator.id) | (SwapRequest.target_id == facilitator.id)
+                            | (SwapRequest.target_id.is_(None)))
+    if statuses is not None:
+        query = query.where(SwapRequest.status.in_(list(statuses)))
+    return list(db.session.scalars(query.order_by(SwapRequest.expires_at, SwapRequest.id)))

@@ -1,0 +1,310 @@
+"""During the term: facilitators ask each other for cover and trade meetings; coordinators approve,
+assign cover, cancel dates and read the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from scheduler.extensions import db
+from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
+from scheduler.services import audit, swaps, versions
+from scheduler.services.cover import eligible_colleagues
+from scheduler.services.term import MeetingKey, TermState, term_state
+from scheduler.views.coordinator import get_center_or_404
+
+bp = Blueprint("swaps", __name__, url_prefix="/centers/<int:center_id>")
+
+
+class MeetingForm(FlaskForm):
+    group = HiddenField(validators=[DataRequired()])
+    slot = HiddenField(validators=[DataRequired()])
+    date = HiddenField(validators=[DataRequired()])
+
+    def key(self) -> MeetingKey | None:
+        try:
+            return MeetingKey(dt.date.fromisoformat(self.date.data or ""), self.slot.data or "", self.group.data or "")
+        except ValueError:
+            return None
+
+
+class AskForm(MeetingForm):
+    scope = RadioField(_l("Which dates"), default="one", choices=[
+        SelectChoice("one", _l("Only this date")), SelectChoice("until", _l("From this date until…")),
+        SelectChoice("term", _l("The rest of the term"))])
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    colleague = SelectField(_l("Ask"), default="")
+    trade = SelectField(_l("In return, I take (optional)"), default="")
+    note = TextAreaField(_l("Note for your colleague (optional)"), validators=[Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: the CSRF token is the point."""
+
+
+class AssignForm(FlaskForm):
+    facilitator = SelectField(_l("Give it to"), coerce=int)
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _published_or_none(center: Center) -> tuple[ScheduleVersion, TermState] | None:
+    version = versions.current_published(center)
+    if version is None:
+        return None
+    swaps.expire_due(center)
+    db.session.commit()
+    return version, term_state(version)
+
+
+def get_own_facilitator_or_404(center_id: int) -> tuple[Center, Facilitator]:
+    """The signed-in person's facilitator record at this center; anything else is 404."""
+    center = db.session.get(Center, center_id)
+    if center is None or center.id not in current_user.center_ids(CenterRole.FACILITATOR):
+        abort(404)
+    facilitator = db.session.scalar(select(Facilitator).where(
+        Facilitator.center_id == center.id, Facilitator.user_id == current_user.id))
+    if facilitator is None:
+        abort(404)
+    return center, facilitator
+
+
+def get_request_or_404(center: Center, request_id: int) -> SwapRequest:
+    found = db.session.get(SwapRequest, request_id)
+    if found is None or found.center_id != center.id:
+        abort(404)
+    return found
+
+
+def _meeting_label(state: TermState, key: MeetingKey) -> str:
+    meeting = state.by_key.get(key)
+    if meeting is None:
+        return f"{key.group} {key.date.isoformat()}"
+    activity = state.activity(meeting.activity_id)["name"]
+    return _("%(activity)s, %(date)s at %(time)s", activity=activity, date=key.date.isoformat(),
+             time=meeting.start.strftime("%H:%M"))
+
+
+# --------------------------------------------------------------------------- facilitators
+
+
+@bp.get("/cover/")
+@login_required
+def my_cover(center_id: int) -> str:
+    center, me = get_own_facilitator_or_404(center_id)
+    published = _published_or_none(center)
+    if published is None:
+        return render_template("swaps/mine.html", center=center, me=me, state=None)
+    version, state = published
+    today = dt.date.today()
+    upcoming = [m for m in state.led_by(me.code) if m.date >= today]
+    requests = [r for r in swaps.requests_for(center, me) if r.version_id == version.id]
+    takeable = [r for r in requests if r.status == SwapStatus.OPEN and r.requester_id != me.id
+                and (r.target_id == me.id or r.target_id is None)]
+    mine = [r for r in requests if r.requester_id == me.id]
+    return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
+                           takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
+                           MeetingKey=MeetingKey)
+
+
+@bp.route("/cover/ask", methods=["GET", "POST"])
+@login_required
+def ask(center_id: int) -> str | Response:
+    center, me = get_own_facilitator_or_404(center_id)
+    published = _published_or_none(center)
+    if published is None:
+        abort(404)
+    version, state = published
+    form = AskForm(request.form if request.method == "POST" else request.args)
+    first = form.key()
+    led = {MeetingKey.of(m) for m in state.led_by(me.code)}
+    if first is None or first not in led:
+        flash(_("That meeting is not one of yours."), "error")
+        return redirect(url_for("swaps.my_cover", center_id=center.id))
+    until = (form.until.data if form.scope.data == "until" else
+             state.meetings[-1].date if form.scope.data == "term" else None)
+    keys = swaps.meetings_from(state, me, first, until)
+    candidates = eligible_colleagues(state, me, keys)
+    form.colleague.choices = [SelectChoice("", _("Anyone who can (open request)"))] + [
+        SelectChoice(str(c.facilitator.id), _("%(name)s (covered %(n)d this term)", name=c.facilitator.name,
+                                              n=c.covers)) for c in candidates]
+    today = dt.date.today()
+    others = [(f, m) for f in center.facilitators if f.id != me.id for m in state.led_by(f.code) if m.date >= today]
+    form.trade.choices = [SelectChoice("", _("Nothing (a cover, not a trade)"))] + [
+        SelectChoice(f"{f.id}|{m.group_id}|{m.slot_id}|{m.date.isoformat()}",
+                     f"{f.name}: {_meeting_label(state, MeetingKey.of(m))}") for f, m in others]
+    if request.method == "POST" and form.validate():
+        if form.scope.data == "until" and form.until.data is None:
+            form.until.errors = [*form.until.errors, _("Choose the last date.")]
+        else:
+            try:
+                target, take = _parse_trade(center, form)
+                if target is None and form.colleague.data:
+                    target = db.session.get(Facilitator, int(form.colleague.data))
+                    if target is None or target.center_id != center.id:
+                        raise swaps.SwapError(_("Choose a colleague of this center."))
+                swaps.request_swap(version, me, keys, target=target, take=take, note=form.note.data or "")
+                db.session.commit()
+            except swaps.SwapError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                flash(_("Your request is sent."), "success")
+                return redirect(url_for("swaps.my_cover", center_id=center.id))
+    return render_template("swaps/ask.html", center=center, me=me, form=form, keys=keys, state=state,
+                           label=_meeting_label, candidates=candidates)
+
+
+def _parse_trade(center: Center, form: AskForm) -> tuple[Facilitator | None, list[MeetingKey]]:
+    if not form.trade.data:
+        return None, []
+    facilitator_id, group, slot, day = form.trade.data.split("|")
+    target = db.session.get(Facilitator, int(facilitator_id))
+    if target is None or target.center_id != center.id:
+        raise swaps.SwapError(_("Choose a colleague of this center."))
+    if form.colleague.data and form.colleague.data != facilitator_id:
+        raise swaps.SwapError(_("A trade is with the colleague whose meeting you take."))
+    return target, [MeetingKey(dt.date.fromisoformat(day), slot, group)]
+
+
+def _answer(center_id: int, request_id: int, action: str) -> Response:
+    center, me = get_own_facilitator_or_404(center_id)
+    found = get_request_or_404(center, request_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            {"accept": swaps.accept, "decline": swaps.decline, "cancel": swaps.cancel}[action](found, me)
+            db.session.commit()
+        except swaps.SwapError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash({"accept": _("Thank you: the meetings are yours."), "decline": _("Declined."),
+                   "cancel": _("Your request is withdrawn.")}[action], "success")
+    return redirect(url_for("swaps.my_cover", center_id=center.id))
+
+
+@bp.post("/cover/requests/<int:request_id>/accept")
+@login_required
+def accept(center_id: int, request_id: int) -> Response:
+    return _answer(center_id, request_id, "accept")
+
+
+@bp.post("/cover/requests/<int:request_id>/decline")
+@login_required
+def decline(center_id: int, request_id: int) -> Response:
+    return _answer(center_id, request_id, "decline")
+
+
+@bp.post("/cover/requests/<int:request_id>/cancel")
+@login_required
+def cancel(center_id: int, request_id: int) -> Response:
+    return _answer(center_id, request_id, "cancel")
+
+
+# --------------------------------------------------------------------------- coordinators
+
+
+@bp.get("/swaps/")
+@login_required
+def overview(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    published = _published_or_none(center)
+    if published is None:
+        return render_template("swaps/overview.html", center=center, state=None)
+    version, state = published
+    requests = [r for r in swaps.requests_for(center) if r.version_id == version.id]
+    uncovered = [r for r in requests if r.status == SwapStatus.OPEN]
+    suggestions = {r.id: eligible_colleagues(state, r.requester, [MeetingKey(i.date, i.slot_code, i.group_code)
+                                                                   for i in r.items if i.half.value == "give"])
+                   for r in uncovered if r.kind.value == "cover"}
+    return render_template("swaps/overview.html", center=center, state=state, requests=requests,
+                           uncovered=uncovered, suggestions=suggestions, label=_meeting_label, form=ConfirmForm(),
+                           MeetingKey=MeetingKey)
+
+
+@bp.post("/swaps/<int:request_id>/<any(approve, reject):action>")
+@login_required
+def decide(center_id: int, request_id: int, action: str) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_request_or_404(center, request_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            (swaps.approve if action == "approve" else swaps.reject)(found, current_user)
+            db.session.commit()
+        except swaps.SwapError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Approved: the meetings have changed.") if action == "approve" else _("Rejected."), "success")
+    return redirect(url_for("swaps.overview", center_id=center.id))
+
+
+@bp.post("/swaps/<int:request_id>/assign")
+@login_required
+def assign(center_id: int, request_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_request_or_404(center, request_id)
+    form = AssignForm()
+    form.facilitator.choices = [SelectChoice(f.id, f.name) for f in center.facilitators]
+    if form.validate_on_submit():
+        taker = db.session.get(Facilitator, form.facilitator.data)
+        try:
+            assert taker is not None
+            swaps.accept(found, taker, assigned_by=current_user)
+            db.session.commit()
+        except swaps.SwapError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("%(name)s now leads these meetings.", name=taker.name), "success")
+    else:
+        flash(_("Choose a facilitator."), "error")
+    return redirect(url_for("swaps.overview", center_id=center.id))
+
+
+@bp.route("/meetings/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_meeting(center_id: int) -> str | Response:
+    center = get_center_or_404(center_id)
+    published = _published_or_none(center)
+    if published is None:
+        abort(404)
+    version, state = published
+    form = MeetingForm(request.form if request.method == "POST" else request.args)
+    key = form.key()
+    if key is None or key not in state.by_key:
+        flash(_("That meeting does not exist."), "error")
+        return redirect(url_for("swaps.overview", center_id=center.id))
+    if request.method == "POST" and form.validate():
+        try:
+            swaps.cancel_meeting(version, key, current_user)
+            db.session.commit()
+        except swaps.SwapError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Cancelled. Calendars will show this date as cancelled."), "success")
+        return redirect(url_for("swaps.overview", center_id=center.id))
+    meeting = state.by_key[key]
+    return render_template("swaps/cancel_meeting.html", center=center, form=form, meeting=meeting,
+                           label=_meeting_label(state, key), members=len(meeting.members))
+
+
+@bp.get("/audit")
+@login_required
+def audit_log(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    action = request.args.get("action", "")[:64]
+    return render_template("swaps/audit.html", center=center, entries=audit.entries(center.id, action_prefix=action),
+                           action=action)
