@@ -20,7 +20,19 @@ from scheduler.models.schedules import (
     SolveJob,
     VersionStatus,
 )
-from scheduler.models.swaps import AuditEntry, MeetingOverride, SwapHalf, SwapItem, SwapKind, SwapRequest, SwapStatus
+from scheduler.models.swaps import (
+    AuditEntry,
+    MeetingOverride,
+    MemberChange,
+    MemberChangeKind,
+    OfferStatus,
+    SeatOffer,
+    SwapHalf,
+    SwapItem,
+    SwapKind,
+    SwapRequest,
+    SwapStatus,
+)
 
 __all__ = [
     "ACTIVE_JOB_STATUSES",
@@ -34,7 +46,10 @@ __all__ = [
     "Holiday",
     "JobStatus",
     "MeetingOverride",
+    "MemberChange",
+    "MemberChangeKind",
     "Membership",
+    "OfferStatus",
     "PairKind",
     "Participant",
     "ParticipantAvailability",
@@ -43,6 +58,7 @@ __all__ = [
     "Preference",
     "Room",
     "ScheduleVersion",
+    "SeatOffer",
     "Slot",
     "SolveJob",
     "SwapHalf",

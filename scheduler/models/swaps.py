@@ -128,3 +128,48 @@ class AuditEntry(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
+
+
+class MemberChangeKind(enum.StrEnum):
+    LEFT = "left"
+    JOINED = "joined"
+
+
+class MemberChange(db.Model):
+    """A participant leaves or joins a published group from a date on (the group's earlier dates
+    keep their old roster, so history and calendars stay true)."""
+
+    __tablename__ = "member_changes"
+    __table_args__ = (UniqueConstraint("version_id", "group_code", "participant_code", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_versions.id", ondelete="CASCADE"), index=True)
+    group_code: Mapped[str] = mapped_column(String(64))
+    participant_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[MemberChangeKind] = mapped_column(str_enum(MemberChangeKind, "member_change_kind"))
+    effective: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OfferStatus(enum.StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class SeatOffer(db.Model):
+    """A free seat in a group offered to someone on the activity's waiting list."""
+
+    __tablename__ = "seat_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("schedule_versions.id", ondelete="CASCADE"), index=True)
+    group_code: Mapped[str] = mapped_column(String(64))
+    participant_code: Mapped[str] = mapped_column(String(64))
+    effective: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[OfferStatus] = mapped_column(str_enum(OfferStatus, "offer_status"), default=OfferStatus.OFFERED)
+    offered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
