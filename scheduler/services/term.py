@@ -5,6 +5,7 @@ agree on who leads which meeting on which date."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import ScheduleVersion
-from scheduler.models.swaps import MeetingOverride
+from scheduler.models.swaps import MeetingOverride, MemberChange, MemberChangeKind
 from scheduler.services.meetings import Meeting, MeetingChange, expand
 
 
@@ -41,10 +42,37 @@ def meeting_changes(version: ScheduleVersion) -> list[MeetingChange]:
             for o in overrides]
 
 
+@dataclass(frozen=True)
+class Roster:
+    """A group's members over the term: the published roster, with leavers and joiners from a date on."""
+
+    published: tuple[str, ...]
+    left: dict[str, dt.date] = field(default_factory=dict)
+    joined: dict[str, dt.date] = field(default_factory=dict)
+
+    def on(self, day: dt.date) -> tuple[str, ...]:
+        present = [p for p in self.published if not (p in self.left and self.left[p] <= day)]
+        present += [p for p, since in sorted(self.joined.items()) if since <= day
+                    and not (p in self.left and since <= self.left[p] <= day)]
+        return tuple(present)
+
+
+def rosters(version: ScheduleVersion) -> dict[str, Roster]:
+    result = {g["id"]: Roster(tuple(g["members"])) for g in version.schedule.get("groups", [])}
+    changes = db.session.scalars(select(MemberChange).where(MemberChange.version_id == version.id))
+    for change in changes:
+        roster = result.get(change.group_code)
+        if roster is not None:
+            target = roster.left if change.kind == MemberChangeKind.LEFT else roster.joined
+            target[change.participant_code] = change.effective
+    return result
+
+
 @dataclass
 class TermState:
     version: ScheduleVersion
     meetings: list[Meeting]
+    rosters: dict[str, Roster] = field(default_factory=dict)
     by_key: dict[MeetingKey, Meeting] = field(init=False)
     _led: dict[str, list[Meeting]] = field(init=False)
 
@@ -78,4 +106,7 @@ class TermState:
 
 
 def term_state(version: ScheduleVersion) -> TermState:
-    return TermState(version, expand(version.scenario, version.schedule, meeting_changes(version)))
+    by_group = rosters(version)
+    meetings = [dataclasses.replace(m, members=by_group[m.group_id].on(m.date))
+                for m in expand(version.scenario, version.schedule, meeting_changes(version))]
+    return TermState(version, meetings, by_group)

@@ -1,0 +1,186 @@
+"""Waiting lists: participants left without a group they wanted, and who gets a seat that frees up.
+
+Someone waits on an activity's list when they listed it among their wanted activities, are in no
+group of it (and did not leave one), and may still join another group. The order is fair in a way a coordinator can say
+out loud: first those who have no group at all, then those who wanted the activity more (its rank
+in their list), then by who has been a participant longest.
+
+A seat is offered to the first person on the list who fits the group: available at all its
+weekly slots and free then, not kept apart from a member, speaking its language, and the room
+meets their needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
+from scheduler.models.accounts import utcnow
+from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
+from scheduler.services.audit import record
+from scheduler.services.term import TermState, term_state
+
+
+class WaitlistError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Waiting:
+    participant: Participant
+    rank: int          # 1 = the activity they wanted most
+    groups_now: int
+
+
+def _groups_of(state: TermState, day: dt.date) -> dict[str, list[str]]:
+    """participant code -> the groups they are in on ``day``."""
+    result: dict[str, list[str]] = {}
+    for group in state.version.schedule.get("groups", []):
+        for code in state.rosters[group["id"]].on(day):
+            result.setdefault(code, []).append(group["id"])
+    return result
+
+
+def _group(state: TermState, group_code: str) -> dict:
+    return next(g for g in state.version.schedule["groups"] if g["id"] == group_code)
+
+
+def waiting_list(state: TermState, center: Center, activity_code: str, day: dt.date) -> list[Waiting]:
+    groups_now = _groups_of(state, day)
+    activity_groups = {g["id"] for g in state.version.schedule["groups"] if g["activity"] == activity_code}
+    # Someone who left a group of this activity chose to; they are not offered a seat back.
+    left = {code for g in activity_groups for code in state.rosters[g].left}
+    waiting: list[Waiting] = []
+    for participant in center.participants:
+        wanted = [p.activity.code for p in participant.preferences]
+        if activity_code not in wanted or participant.code in left:
+            continue
+        mine = groups_now.get(participant.code, [])
+        if activity_groups & set(mine) or len(mine) >= participant.max_groups:
+            continue
+        waiting.append(Waiting(participant, wanted.index(activity_code) + 1, len(mine)))
+    return sorted(waiting, key=lambda w: (w.groups_now > 0, w.rank, w.participant.position, w.participant.code))
+
+
+def misfits(state: TermState, center: Center, participant: Participant, group_code: str, day: dt.date) -> list[str]:
+    """Why ``participant`` cannot join the group from ``day`` on; empty when they can."""
+    group = _group(state, group_code)
+    activity = state.activity(group["activity"])
+    problems: list[str] = []
+    usable = {a.slot.code for a in participant.availability
+              if a.level in (AvailabilityLevel.AVAILABLE, AvailabilityLevel.IF_NEEDED)}
+    if not set(group["sessions"]) <= usable:
+        problems.append(_("%(name)s is not available at all of the group's times.", name=participant.name))
+    busy = {s for g in _groups_of(state, day).get(participant.code, [])
+            for s in _group(state, g)["sessions"]}
+    if busy & set(group["sessions"]):
+        problems.append(_("%(name)s is in another group at that time.", name=participant.name))
+    members = set(state.rosters[group_code].on(day))
+    apart = {(p.first.code, p.second.code) for p in center.pairs if p.kind == PairKind.APART}
+    if any((participant.code, m) in apart or (m, participant.code) in apart for m in members):
+        problems.append(_("%(name)s is to be kept apart from a member of this group.", name=participant.name))
+    language = activity.get("language")
+    if language and language not in participant.languages:
+        problems.append(_("The group is held in %(language)s.", language=language))
+    room = next(r for r in state.scenario["rooms"] if r["id"] == group["room"])
+    if not set(participant.needs) <= set(room.get("features", [])):
+        problems.append(_("The group's room does not meet %(name)s's needs.", name=participant.name))
+    if len(members) >= min(activity["max_size"], room["capacity"]):
+        problems.append(_("The group is full."))
+    return problems
+
+
+def best_fit(state: TermState, center: Center, group_code: str, day: dt.date) -> Waiting | None:
+    activity = _group(state, group_code)["activity"]
+    declined = set(db.session.scalars(select(SeatOffer.participant_code).where(
+        SeatOffer.version_id == state.version.id, SeatOffer.group_code == group_code,
+        SeatOffer.status == OfferStatus.DECLINED)))
+    return next((w for w in waiting_list(state, center, activity, day)
+                 if w.participant.code not in declined and not misfits(state, center, w.participant, group_code, day)),
+                None)
+
+
+def below_minimum(state: TermState, group_code: str, day: dt.date) -> bool:
+    group = _group(state, group_code)
+    return len(state.rosters[group_code].on(day)) < state.activity(group["activity"])["min_size"]
+
+
+def _participant(center: Center, code: str) -> Participant:
+    found = next((p for p in center.participants if p.code == code), None)
+    if found is None:
+        raise WaitlistError(_("No participant %(code)s at this center.", code=code))
+    return found
+
+
+def leave(version: ScheduleVersion, group_code: str, participant_code: str, day: dt.date,
+          actor: User | None) -> MemberChange:
+    """``participant_code`` leaves the group from ``day`` on (their earlier meetings stay in history)."""
+    state = term_state(version)
+    if group_code not in state.rosters:
+        raise WaitlistError(_("There is no group %(group)s.", group=group_code))
+    if participant_code not in state.rosters[group_code].on(day):
+        raise WaitlistError(_("%(code)s is not in %(group)s on %(date)s.", code=participant_code, group=group_code,
+                              date=day.isoformat()))
+    change = MemberChange(center_id=version.center_id, version_id=version.id, group_code=group_code,
+                          participant_code=participant_code, kind=MemberChangeKind.LEFT, effective=day)
+    db.session.add(change)
+    record(version.center_id, actor, "member.left", f"{participant_code} {group_code}", None,
+           {"from": day.isoformat()})
+    return change
+
+
+def offer(version: ScheduleVersion, group_code: str, participant_code: str, day: dt.date,
+          actor: User | None) -> SeatOffer:
+    center = db.session.get(Center, version.center_id)
+    assert center is not None
+    state = term_state(version)
+    participant = _participant(center, participant_code)
+    problems = misfits(state, center, participant, group_code, day)
+    if problems:
+        raise WaitlistError(" ".join(problems))
+    pending = db.session.scalar(select(SeatOffer).where(
+        SeatOffer.version_id == version.id, SeatOffer.group_code == group_code,
+        SeatOffer.status == OfferStatus.OFFERED))
+    if pending is not None:
+        raise WaitlistError(_("The seat is already offered to %(code)s; withdraw that offer first.",
+                              code=pending.participant_code))
+    seat = SeatOffer(center_id=version.center_id, version_id=version.id, group_code=group_code,
+                     participant_code=participant_code, effective=day, status=OfferStatus.OFFERED)
+    db.session.add(seat)
+    db.session.flush()
+    record(version.center_id, actor, "seat.offered", f"{participant_code} {group_code}", None,
+           {"from": day.isoformat()})
+    return seat
+
+
+def answer(seat: SeatOffer, accepted: bool, actor: User | None, now: dt.datetime | None = None) -> None:
+    """The participant (or the coordinator on their behalf) takes or declines the seat."""
+    if seat.status != OfferStatus.OFFERED:
+        raise WaitlistError(_("This offer has already been answered."))
+    version = db.session.get(ScheduleVersion, seat.version_id)
+    assert version is not None
+    if accepted:
+        center = db.session.get(Center, seat.center_id)
+        assert center is not None
+        problems = misfits(term_state(version), center, _participant(center, seat.participant_code),
+                           seat.group_code, seat.effective)
+        if problems:
+            raise WaitlistError(" ".join(problems))
+        db.session.add(MemberChange(center_id=seat.center_id, version_id=seat.version_id, group_code=seat.group_code,
+                                    participant_code=seat.participant_code, kind=MemberChangeKind.JOINED,
+                                    effective=seat.effective))
+    seat.status = OfferStatus.ACCEPTED if accepted else OfferStatus.DECLINED
+    seat.answered_at = now or utcnow()
+    record(seat.center_id, actor, "seat.accepted" if accepted else "seat.declined",
+           f"{seat.participant_code} {seat.group_code}", None, {"from": seat.effective.isoformat()})
+
+
+def withdraw(seat: SeatOffer, actor: User | None) -> None:
+    if seat.status != OfferStatus.OFFERED:
+        raise WaitlistError(_("This offer has already been answered."))
+    seat.status = OfferStatus.WITHDRAWN
+    record(seat.center_id, actor, "seat.withdrawn", f"{seat.participant_code} {seat.group_code}", None, None)
