@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import auth, coordinator, errors, language, schedules
     from scheduler.views import editing as editing_views
     from scheduler.views import swaps as swaps_views
+    from scheduler.views import waitlists as waitlist_views
 
     @login_manager.user_loader
     def load_user(user_id: str) -> models.User | None:
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(language.bp)
     app.register_blueprint(editing_views.bp)
     app.register_blueprint(swaps_views.bp)
+    app.register_blueprint(waitlist_views.bp)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)
     errors.register(app)
