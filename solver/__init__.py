@@ -22,6 +22,7 @@ from solver.scenario import (
 )
 from solver.schedule import Group, Schedule, Unassigned
 from solver.solve import Pins, Progress, SolveParams, Weights, solve
+from solver.stability import Stability
 
 __all__ = [
     "MAX_SCENARIO_BYTES",
@@ -39,6 +40,7 @@ __all__ = [
     "Schedule",
     "Slot",
     "SolveParams",
+    "Stability",
     "Unassigned",
     "Weights",
     "load_scenario",

@@ -20,6 +20,7 @@ from solver.model import Built, build
 from solver.objective import add_objective, rank_points, trivial_bound
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule, Unassigned
+from solver.stability import Stability, add_disruption, moves
 
 log = logging.getLogger("solver")
 
@@ -52,6 +53,8 @@ class SolveParams:
     weights: Weights = field(default_factory=Weights)
     pins: Pins = field(default_factory=Pins)
     hint: Schedule | None = None
+    # Re-solving mid-term: stay close to this published schedule (see solver.stability).
+    stability: Stability | None = None
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,15 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     params = params or SolveParams()
     t0 = time.monotonic()
     # Symmetry breaking reorders interchangeable groups; a hint or pins name groups, so it would conflict.
-    b = build(scenario, symmetry_breaking=params.hint is None and not params.pins, pins=params.pins)
+    b = build(scenario, symmetry_breaking=params.hint is None and not params.pins and params.stability is None,
+              pins=params.pins)
     add_objective(b, params.weights)
-    if params.hint is not None:
-        apply_hint(b, params.hint)
+    if params.stability is not None:
+        b.terms["disruption"] = -add_disruption(b, params.stability)
+        b.model.maximize(sum(b.terms.values()))
+    hint = params.hint or (params.stability.baseline if params.stability else None)
+    if hint is not None:
+        apply_hint(b, hint)
     build_s = time.monotonic() - t0
     cap = trivial_bound(scenario, params.weights)
     solver = cp_model.CpSolver()
@@ -172,6 +180,8 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     # largest >= every size, smallest <= every size), exact only at the optimum; a search stopped
     # early can leave them slack. Report the score of the schedule actually returned.
     terms = _score_terms(scenario, groups, params.weights)
+    if params.stability is not None:
+        terms["disruption"] = -moves(params.stability.baseline, groups).points(params.stability)
     objective = sum(terms.values())
     bound = max(objective, min(cap, math.floor(solver.best_objective_bound + 1e-6)))
     if status == "OPTIMAL":

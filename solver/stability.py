@@ -1,0 +1,82 @@
+"""Minimal disruption: re-solving mid-term from a published schedule (the *baseline*).
+
+People have started coming to their groups, so the new schedule should change only what must
+change. Every difference from the baseline costs points:
+
+    disruption  − Σ  participant  × memberships of the baseline that are dropped
+                     slot         × weekly slots of a baseline group that move
+                     room         × baseline groups in another room
+                     facilitator  × baseline facilitators no longer leading their group
+
+A baseline choice the new scenario makes impossible (a participant who left, a slot someone is no
+longer available in) costs its points whatever the solver does: it is a constant, not a choice.
+The baseline is also the solution hint, so the search starts from "change nothing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.model import Built
+from solver.schedule import Group, Schedule
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The published schedule to stay close to, and what each kind of move costs (in score points;
+    covering one more participant is worth 100 and a first choice 10 by default)."""
+
+    baseline: Schedule
+    participant: int = 60
+    slot: int = 30
+    room: int = 15
+    facilitator: int = 30
+
+
+def add_disruption(b: Built, stability: Stability) -> cp_model.LinearExprT:
+    """The cost of moving away from the baseline, as a (positive) expression over the model's variables."""
+    v = b.vars
+    cost: list[cp_model.LinearExprT] = []
+    for group in stability.baseline.groups:
+        for p in group.members:
+            cost.append(stability.participant * (1 - v.x[p, group.id]) if (p, group.id) in v.x
+                        else stability.participant)
+        for s in group.sessions:
+            cost.append(stability.slot * (1 - v.sess[group.id, s]) if (group.id, s) in v.sess else stability.slot)
+        cost.append(stability.room * (1 - v.room[group.id, group.room]) if (group.id, group.room) in v.room
+                    else stability.room)
+        for f in group.facilitators:
+            cost.append(stability.facilitator * (1 - v.fac[group.id, f]) if (group.id, f) in v.fac
+                        else stability.facilitator)
+    return sum(cost)
+
+
+@dataclass(frozen=True)
+class Moves:
+    participants: frozenset[str]  # anyone who lost a baseline membership
+    memberships: int              # baseline memberships dropped
+    slots: int
+    rooms: int
+    facilitators: int
+
+    def points(self, stability: Stability) -> int:
+        """The penalty these moves cost, the same sum the model minimises."""
+        return (stability.participant * self.memberships + stability.slot * self.slots
+                + stability.room * self.rooms + stability.facilitator * self.facilitators)
+
+
+def moves(baseline: Schedule, groups: Iterable[Group]) -> Moves:
+    """What changed between the baseline and ``groups``, counted the same way as the penalty."""
+    by_id = {g.id: g for g in groups}
+    moved: list[str] = []
+    slots = rooms = facilitators = 0
+    for old in baseline.groups:
+        new = by_id.get(old.id)
+        moved += [p for p in old.members if new is None or p not in new.members]
+        slots += sum(1 for s in old.sessions if new is None or s not in new.sessions)
+        rooms += int(new is None or new.room != old.room)
+        facilitators += sum(1 for f in old.facilitators if new is None or f not in new.facilitators)
+    return Moves(frozenset(moved), len(moved), slots, rooms, facilitators)
