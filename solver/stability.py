@@ -30,7 +30,7 @@ class Stability:
     covering one more participant is worth 100 and a first choice 10 by default)."""
 
     baseline: Schedule
-    participant: int = 60
+    participant: int = 120  # more than covering someone new (100 + 10): nobody is moved to make room
     slot: int = 30
     room: int = 15
     facilitator: int = 30
