@@ -93,6 +93,21 @@ def apply_hint(b: Built, hint: Schedule) -> None:
         b.model.add_hint(x, g in by_id and f in by_id[g].facilitators)
     for (p, g), x in v.x.items():
         b.model.add_hint(x, g in by_id and p in by_id[g].members)
+    # The auxiliary variables too: a hint that leaves them out makes CP-SAT search for their values
+    # before it has a first solution, which on large scenarios costs most of a short time limit.
+    def meets(g: str, s: str) -> bool:
+        return g in by_id and s in by_id[g].sessions
+    for (g, f, s), x in v.fac_sess.items():
+        b.model.add_hint(x, meets(g, s) and f in by_id[g].facilitators)
+    for (g, r, s), x in v.room_sess.items():
+        b.model.add_hint(x, meets(g, s) and by_id[g].room == r)
+    for (p, g, s), x in v.member_sess.items():
+        b.model.add_hint(x, meets(g, s) and p in by_id[g].members)
+    for g, size in v.size.items():
+        b.model.add_hint(size, len([p for p in by_id[g].members if (p, g) in v.x]) if g in by_id else 0)
+    hinted_members = {p for (p, g) in v.x if g in by_id and p in by_id[g].members}
+    for p, covered in v.covered.items():
+        b.model.add_hint(covered, p in hinted_members)
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
