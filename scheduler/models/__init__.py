@@ -2,6 +2,7 @@
 
 from scheduler.models.accounts import CenterRole, Membership, ParticipantLink, User
 from scheduler.models.centers import Center, Holiday, Room, Slot
+from scheduler.models.feeds import FeedSeries, FeedToken
 from scheduler.models.people import (
     Activity,
     AvailabilityLevel,
@@ -43,6 +44,8 @@ __all__ = [
     "CenterRole",
     "Facilitator",
     "FacilitatorAvailability",
+    "FeedSeries",
+    "FeedToken",
     "Holiday",
     "JobStatus",
     "MeetingOverride",

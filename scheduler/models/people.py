@@ -51,6 +51,9 @@ class Activity(db.Model):
     room_features: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int]
+    # What participants' calendars call it; a sensitive activity can have a discreet label
+    # ("Tuesday group") so a glance at someone's phone reveals nothing. None: the name.
+    calendar_label: Mapped[str | None] = mapped_column(String(200))
 
     center: Mapped[Center] = relationship(back_populates="activities")
 

@@ -1,0 +1,53 @@
+"""Calendar feeds: the secret token in each person's feed URL, and what each weekly series last
+looked like, so an edited series' SEQUENCE grows while untouched ones keep theirs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.extensions import db
+from scheduler.models.accounts import utcnow
+
+if TYPE_CHECKING:
+    from scheduler.models.people import Facilitator, Participant
+
+
+class FeedToken(db.Model):
+    """A person's calendar subscription. Only the SHA-256 of the token is stored; rotating issues a
+    new token and revokes the old one at once."""
+
+    __tablename__ = "feed_tokens"
+    __table_args__ = (
+        CheckConstraint("(participant_id IS NULL) <> (facilitator_id IS NULL)", name="one_person"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
+                                                       index=True)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"),
+                                                       index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    participant: Mapped[Participant | None] = relationship()
+    facilitator: Mapped[Facilitator | None] = relationship()
+
+
+class FeedSeries(db.Model):
+    """The fingerprint of one weekly series (a group's slot) as last served, with its revision."""
+
+    __tablename__ = "feed_series"
+    __table_args__ = (UniqueConstraint("center_id", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    uid: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(default=0)
+    modified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
