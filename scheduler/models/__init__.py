@@ -14,6 +14,7 @@ from scheduler.models.people import (
     ParticipantPair,
     Preference,
 )
+from scheduler.models.pins import Pin, PinKind
 from scheduler.models.schedules import (
     ACTIVE_JOB_STATUSES,
     JobStatus,
@@ -58,6 +59,8 @@ __all__ = [
     "ParticipantAvailability",
     "ParticipantLink",
     "ParticipantPair",
+    "Pin",
+    "PinKind",
     "Preference",
     "Room",
     "ScheduleVersion",
