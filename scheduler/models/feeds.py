@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 
 
 class FeedToken(db.Model):
-    """A person's calendar subscription. Only the SHA-256 of the token is stored; rotating issues a
-    new token and revokes the old one at once."""
+    """A person's calendar subscription. The token is HMAC(app secret, ``nonce``), so the app can show
+    the same URL again without storing it; only its SHA-256 is stored, for the lookup. A database
+    copy alone therefore yields no working feed URL. Rotating issues a new nonce and revokes the old
+    token at once."""
 
     __tablename__ = "feed_tokens"
     __table_args__ = (
@@ -31,6 +33,7 @@ class FeedToken(db.Model):
                                                        index=True)
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"),
                                                        index=True)
+    nonce: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

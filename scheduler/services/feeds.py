@@ -5,13 +5,14 @@ center's TZID, ``RRULE:FREQ=WEEKLY;BYDAY=..;UNTIL=<UTC>``, and ``EXDATE`` for ho
 cancelled dates. A cancelled date is an EXDATE in every feed holding the series, not an override
 with STATUS:CANCELLED: the issue text mentions the latter, but feeds.md says clients disagree on it,
 and the spec is the stricter common ground. A date with another room or facilitator is an override
-with the series' UID and a RECURRENCE-ID. (Work in progress: standalone events for a facilitator
-taking over a date, and SEQUENCE carried across publishes, are not built yet.)"""
+with the series' UID and a RECURRENCE-ID. A facilitator who takes over one date of another group
+gets a standalone event with its own UID. Each series carries the SEQUENCE and LAST-MODIFIED of its
+last real change (see ``feed_content``), so untouched series keep theirs across publishes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,17 @@ class EventText:
 def series_uid(center_id: int, group_id: str, slot_id: str) -> str:
     """Stable across requests and publishes; ids only, no personal data."""
     return f"{center_id}-{group_id}-{slot_id}@{UID_DOMAIN}"
+
+
+def cover_uid(center_id: int, meeting: Meeting) -> str:
+    """A facilitator's standalone event for one date they took over from a colleague."""
+    return f"{center_id}-{meeting.group_id}-{meeting.slot_id}-{meeting.date:%Y%m%d}-cover@{UID_DOMAIN}"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    sequence: int
+    modified: dt.datetime  # UTC; also the DTSTAMP, so unchanged feeds are byte-identical
 
 
 def _rule(transition: dt.date) -> vRecur:
@@ -69,11 +81,15 @@ def vtimezone(tzid: str, year: int) -> Timezone:
 
 
 def render(*, center_id: int, name: str, tzid: str, term_start: dt.date, term_end: dt.date,
-           meetings: Iterable[Meeting], text: Callable[[Meeting], EventText], stamp: dt.datetime) -> bytes:
-    """One calendar holding the weekly series of every (group, slot) among ``meetings``.
+           meetings: Iterable[Meeting], text: Callable[[Meeting], EventText], stamp: dt.datetime,
+           revisions: Mapping[str, Revision] | None = None, standalone: Iterable[Meeting] = ()) -> bytes:
+    """One calendar holding the weekly series of every (group, slot) among ``meetings``, then one
+    standalone event per meeting in ``standalone``.
 
-    ``meetings`` must be all meetings of those series (cancelled ones included), as
-    :func:`scheduler.services.meetings.expand` gives them."""
+    ``meetings`` are the dates of those series this feed's reader attends (cancelled ones included);
+    every other weekly date of a series becomes an EXDATE. ``revisions`` gives each series UID its
+    SEQUENCE and LAST-MODIFIED; without one, a series has ``stamp`` and no SEQUENCE."""
+    revisions = revisions or {}
     zone = ZoneInfo(tzid)
     cal = Calendar()
     for key, value in (("PRODID", PRODID), ("VERSION", "2.0"), ("CALSCALE", "GREGORIAN"),
@@ -91,15 +107,23 @@ def render(*, center_id: int, name: str, tzid: str, term_start: dt.date, term_en
     for (group_id, slot_id), items in sorted(series.items()):
         items.sort(key=lambda m: m.date)
         base = items[0]
-        start = dt.datetime.combine(base.date, base.start, zone)
-        length = dt.datetime.combine(base.date, base.end) - dt.datetime.combine(base.date, base.start)
+        # The series starts on its first weekly date of the term even when this reader's first date
+        # is later (they handed earlier dates over, or joined later): DTSTART stays the same for
+        # every reader and every revision, and the dates they do not attend are EXDATEs.
+        first = term_start + dt.timedelta(days=(base.date.weekday() - term_start.weekday()) % 7)
+        start = dt.datetime.combine(first, base.start, zone)
+        length = dt.datetime.combine(first, base.end) - dt.datetime.combine(first, base.start)
         uid = series_uid(center_id, group_id, slot_id)
         held = {m.date for m in items if not m.cancelled}
-        weekly = [base.date + dt.timedelta(days=7 * n) for n in range((term_end - base.date).days // 7 + 1)]
+        weekly = [first + dt.timedelta(days=7 * n) for n in range((term_end - first).days // 7 + 1)]
         skipped = [d for d in weekly if d not in held]
         # The weekly pattern's text comes from an unchanged date, even if the first one is changed.
         pattern = next((m for m in items if m.change is None), base)
-        event = _event(uid, start, start + length, text(pattern), stamp)
+        revision = revisions.get(uid)
+        event = _event(uid, start, start + length, text(pattern), revision.modified if revision else stamp)
+        if revision is not None:
+            event.add("SEQUENCE", revision.sequence)
+            event.add("LAST-MODIFIED", revision.modified.astimezone(dt.UTC))
         event.add("RRULE", vRecur({"FREQ": "WEEKLY", "BYDAY": WEEKDAYS[base.date.weekday()], "UNTIL": until}))
         for day in skipped:
             event.add("EXDATE", dt.datetime.combine(day, base.start, zone))
@@ -112,8 +136,17 @@ def render(*, center_id: int, name: str, tzid: str, term_start: dt.date, term_en
                               dt.datetime.combine(meeting.date, meeting.end, zone), text(meeting),
                               meeting.change.changed_at or stamp)
             override.add("RECURRENCE-ID", original)
-            override.add("SEQUENCE", meeting.change.sequence)
+            override.add("SEQUENCE", meeting.change.sequence + (revision.sequence if revision else 0))
             cal.add_component(override)
+    for meeting in sorted(standalone, key=lambda m: (m.date, m.start, m.group_id)):
+        if meeting.cancelled or meeting.change is None:
+            continue
+        changed = meeting.change.changed_at or stamp
+        single = _event(cover_uid(center_id, meeting), dt.datetime.combine(meeting.date, meeting.start, zone),
+                        dt.datetime.combine(meeting.date, meeting.end, zone), text(meeting), changed)
+        single.add("SEQUENCE", meeting.change.sequence - 1)
+        single.add("LAST-MODIFIED", changed.astimezone(dt.UTC))
+        cal.add_component(single)
     return cal.to_ical()
 
 

@@ -33,12 +33,17 @@ class MeetingKey:
         return cls(meeting.date, meeting.slot_id, meeting.group_id)
 
 
+def aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every stored one is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def meeting_changes(version: ScheduleVersion) -> list[MeetingChange]:
     """The stored per-date changes of a version, in the form the meetings and feeds expect."""
     overrides = db.session.scalars(select(MeetingOverride).where(MeetingOverride.version_id == version.id))
     return [MeetingChange(group_id=o.group_code, slot_id=o.slot_code, date=o.date, cancelled=o.cancelled,
                           facilitators=tuple(o.facilitator_codes) if o.facilitator_codes is not None else None,
-                          sequence=o.sequence, changed_at=o.changed_at)
+                          sequence=o.sequence, changed_at=aware(o.changed_at))
             for o in overrides]
 
 

@@ -1,0 +1,98 @@
+"""Feed URLs: issuing, showing again, rotating and resolving the secret token in each person's feed.
+
+A token is HMAC-SHA256(app secret, a random per-token nonce), 256 bits, URL-safe. Only its
+SHA-256 is stored, for the lookup; the final comparison is constant-time."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import Facilitator, FeedToken, Participant
+from scheduler.models.accounts import utcnow
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def _token(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"feed-token:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+Person = Participant | Facilitator
+
+
+def _owner_filter(person: Person) -> object:
+    if isinstance(person, Participant):
+        return FeedToken.participant_id == person.id
+    return FeedToken.facilitator_id == person.id
+
+
+def live_token(person: Person) -> FeedToken | None:
+    return db.session.scalar(select(FeedToken).where(_owner_filter(person), FeedToken.revoked_at.is_(None))
+                             .order_by(FeedToken.id.desc()).limit(1))
+
+
+def issue(person: Person) -> str:
+    """A new token for ``person``; any earlier one stops working now. The caller commits."""
+    revoke(person)
+    nonce = secrets.token_hex(16)
+    token = _token(nonce)
+    row = FeedToken(center_id=person.center_id, nonce=nonce, token_hash=_hash(token))
+    if isinstance(person, Participant):
+        row.participant_id = person.id
+    else:
+        row.facilitator_id = person.id
+    db.session.add(row)
+    db.session.flush()
+    return token
+
+
+def revoke(person: Person) -> int:
+    rows = list(db.session.scalars(select(FeedToken).where(_owner_filter(person), FeedToken.revoked_at.is_(None))))
+    for row in rows:
+        row.revoked_at = utcnow()
+    return len(rows)
+
+
+def token_for(person: Person, *, create: bool = False) -> str | None:
+    """The person's current token, re-derived from its nonce; with ``create``, issue one if none."""
+    row = live_token(person)
+    if row is not None:
+        return _token(row.nonce)
+    return issue(person) if create else None
+
+
+def resolve(token: str) -> FeedToken | None:
+    """The live token row for ``token``; malformed, unknown and revoked tokens all give None."""
+    if not TOKEN_SHAPE.match(token or ""):
+        return None
+    digest = _hash(token)
+    row = db.session.scalar(select(FeedToken).where(FeedToken.token_hash == digest))
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return row
+
+
+def feed_urls(token: str) -> tuple[str, str]:
+    """The https:// (or http:// in development) and webcal:// forms of one feed URL."""
+    https = url_for("feeds.feed", token=token, _external=True)
+    return https, "webcal://" + https.split("://", 1)[1]
+
+
+def feed_url_for_participant(participant: Participant, create: bool = True) -> tuple[str, str] | None:
+    """For the participant's own page: their feed URLs, creating a token the first time."""
+    token = token_for(participant, create=create)
+    return feed_urls(token) if token else None

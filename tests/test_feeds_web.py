@@ -1,0 +1,203 @@
+"""Feeds over HTTP: tokens, caching, privacy, and term changes showing as feeds.md prescribes."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+from typing import Any
+
+import icalendar
+import pytest
+import recurring_ical_events
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import Activity, Facilitator, Participant, ScheduleVersion, VersionStatus
+from scheduler.services import feed_tokens, swaps
+from scheduler.services.scenarios import import_scenario
+from scheduler.services.term import MeetingKey
+from solver import load_scenario
+from tests.test_swaps import ART1_JAN11, BEFORE_TERM, SCENARIO, SCHEDULE
+
+CANARY = "Zebulon Canary-7f3a"
+
+
+def published_center() -> ScheduleVersion:
+    scenario = copy.deepcopy(SCENARIO)
+    scenario["participants"].append({"id": "p2", "name": CANARY, "email": "canary@example.org",
+                                     "available": ["MO-0900", "MO-1100", "TU-0900"], "preferences": ["art"],
+                                     "max_groups": 1, "needs": [], "languages": ["es"]})
+    schedule = copy.deepcopy(SCHEDULE)
+    schedule["groups"][0]["members"] = ["p1", "p2"]
+    center = import_scenario(load_scenario(scenario))
+    db.session.flush()
+    version = ScheduleVersion(center_id=center.id, number=1, status=VersionStatus.PUBLISHED,
+                              published_at=BEFORE_TERM, solver_status="FEASIBLE", scenario=scenario,
+                              schedule=schedule)
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def person(model: type[Participant] | type[Facilitator], code: str) -> Any:
+    found = db.session.scalar(select(model).where(model.code == code))
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def tokens(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        published_center()
+        result = {"p1": feed_tokens.issue(person(Participant, "p1"))}
+        for code in ("ana", "ben", "cruz"):
+            result[code] = feed_tokens.issue(person(Facilitator, code))
+        db.session.commit()
+    return result
+
+
+def events(body: bytes) -> dict[dt.datetime, icalendar.Event]:
+    calendar = icalendar.Calendar.from_ical(body)
+    return {e["DTSTART"].dt: e for e in recurring_ical_events.of(calendar).between(dt.date(2027, 1, 1),
+                                                                                   dt.date(2027, 3, 1))}
+
+
+def test_a_feed_is_a_cacheable_calendar(client: FlaskClient, tokens: dict[str, str]) -> None:
+    url = f"/feeds/{tokens['p1']}.ics"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "attachment" not in first.headers.get("Content-Disposition", "")
+    assert first.headers["Cache-Control"] == "private, max-age=900"
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    second = client.get(url)
+    assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
+    assert first.headers["ETag"].startswith('"')  # strong
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    head = client.head(url)
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == first.headers["ETag"]
+
+
+def test_unknown_malformed_and_revoked_tokens_look_the_same(app: Flask, client: FlaskClient,
+                                                            tokens: dict[str, str]) -> None:
+    with app.app_context():
+        feed_tokens.revoke(person(Participant, "p1"))
+        db.session.commit()
+    answers = [client.get(f"/feeds/{token}.ics") for token in
+               (tokens["p1"], "A" * 43, "short", "../../etc/passwd", "x" * 300)]
+    assert {a.status_code for a in answers} == {404}
+    # Everything the feed route answers is one constant body (a path with slashes never reaches it).
+    assert {a.data for a in answers[:3] + answers[4:]} == {b"Not found\n"}
+    assert client.get(f"/feeds/{tokens['ana']}.ics").status_code == 200
+
+
+def test_rotating_gives_a_new_url_and_kills_the_old(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> None:
+    with app.app_context():
+        p1 = person(Participant, "p1")
+        assert feed_tokens.token_for(p1) == tokens["p1"]  # shown again, not stored in clear
+        fresh = feed_tokens.issue(p1)
+        db.session.commit()
+    assert fresh != tokens["p1"]
+    assert client.get(f"/feeds/{tokens['p1']}.ics").status_code == 404
+    assert client.get(f"/feeds/{fresh}.ics").status_code == 200
+
+
+def test_a_participants_feed_names_nobody_else_and_uses_the_calendar_label(app: Flask, client: FlaskClient,
+                                                                          tokens: dict[str, str]) -> None:
+    with app.app_context():
+        art = db.session.scalar(select(Activity).where(Activity.code == "art"))
+        assert art is not None
+        art.calendar_label = "Monday group"
+        db.session.commit()
+    body = client.get(f"/feeds/{tokens['p1']}.ics").data
+    assert CANARY.encode() not in body and b"Canary" not in body
+    assert b"ATTENDEE" not in body and b"ORGANIZER" not in body
+    assert b"SUMMARY:Monday group" in body and b"Art group" not in body
+    assert b"With Ana" in body
+    for code in ("ana", "ben", "cruz"):
+        assert CANARY.encode() not in client.get(f"/feeds/{tokens[code]}.ics").data
+    assert b"p1" not in body.replace(b"UID:", b"")  # no participant ids either
+
+
+def test_a_cover_shows_for_all_three_readers(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> None:
+    madrid = dt.timezone(dt.timedelta(hours=1))
+    before = {code: client.get(f"/feeds/{tokens[code]}.ics") for code in ("p1", "ana", "cruz", "ben")}
+    with app.app_context():
+        request = swaps.request_swap(db.session.scalars(select(ScheduleVersion)).one(),
+                                     person(Facilitator, "ana"), [ART1_JAN11], now=BEFORE_TERM)
+        swaps.accept(request, person(Facilitator, "cruz"), now=BEFORE_TERM)
+        db.session.commit()
+    jan11 = dt.datetime(2027, 1, 11, 9, 0, tzinfo=madrid)
+    jan25 = dt.datetime(2027, 1, 25, 9, 0, tzinfo=madrid)
+
+    participant = client.get(f"/feeds/{tokens['p1']}.ics").data
+    seen = {k.replace(tzinfo=madrid): v for k, v in events(participant).items()}
+    assert "With Cruz" in str(seen[jan11]["DESCRIPTION"]) and "With Ana" in str(seen[jan25]["DESCRIPTION"])
+    assert b"RECURRENCE-ID;TZID=Europe/Madrid:20270111T090000" in participant
+
+    ana = client.get(f"/feeds/{tokens['ana']}.ics").data
+    assert b"EXDATE;TZID=Europe/Madrid:20270111T090000" in ana
+    ana_dates = {k.replace(tzinfo=madrid) for k in events(ana)}
+    assert jan11 not in ana_dates and jan25 in ana_dates
+
+    cruz = client.get(f"/feeds/{tokens['cruz']}.ics").data
+    cruz_events = {k.replace(tzinfo=madrid): v for k, v in events(cruz).items()}
+    assert set(cruz_events) == {jan11}  # Cruz leads no group of her own
+    (raw,) = icalendar.Calendar.from_ical(cruz).walk("VEVENT")  # one standalone event, not an override
+    assert "-cover@" in str(raw["UID"]) and "RECURRENCE-ID" not in raw and "RRULE" not in raw
+
+    # Ben's feed did not change at all; the others did, with new ETags.
+    assert client.get(f"/feeds/{tokens['ben']}.ics").data == before["ben"].data
+    for code in ("p1", "ana", "cruz"):
+        assert client.get(f"/feeds/{tokens[code]}.ics").headers["ETag"] != before[code].headers["ETag"]
+
+
+def test_a_changed_series_gets_a_higher_sequence_and_others_keep_theirs(app: Flask, client: FlaskClient,
+                                                                        tokens: dict[str, str]) -> None:
+    def sequences(body: bytes) -> dict[str, int]:
+        calendar = icalendar.Calendar.from_ical(body)
+        return {str(e["UID"]): int(e.get("SEQUENCE", 0)) for e in calendar.walk("VEVENT")
+                if "RECURRENCE-ID" not in e}
+
+    before = sequences(client.get(f"/feeds/{tokens['ben']}.ics").data)
+    assert set(before.values()) == {0}
+    with app.app_context():
+        version = db.session.scalars(select(ScheduleVersion)).one()
+        swaps.cancel_meeting(version, MeetingKey(dt.date(2027, 1, 12), "TU-0900", "talk-1"), None,
+                             now=BEFORE_TERM)  # type: ignore[arg-type]
+        db.session.commit()
+    body = client.get(f"/feeds/{tokens['ben']}.ics").data
+    after = sequences(body)
+    talk = next(uid for uid in after if "talk-1" in uid)
+    art = next(uid for uid in after if "art-2" in uid)
+    assert after[talk] == before[talk] + 1 and after[art] == before[art]
+    assert b"EXDATE;TZID=Europe/Madrid:20270112T090000" in body
+    assert client.get(f"/feeds/{tokens['ben']}.ics").data == body  # stable again
+
+
+def test_feed_tokens_never_reach_the_logs(client: FlaskClient, tokens: dict[str, str],
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    client.get(f"/feeds/{tokens['p1']}.ics")
+    # What the development server and gunicorn write for each request:
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "%s %s %s" %s -', "GET", f"/feeds/{tokens['p1']}.ics",
+                                       "HTTP/1.1", "200")
+    logging.getLogger("gunicorn.access").info(f'"GET /feeds/{tokens["ana"]}.ics HTTP/1.1" 200')
+    assert tokens["p1"] not in caplog.text and tokens["ana"] not in caplog.text
+    assert caplog.text.count("/feeds/[token].ics") == 2
+
+
+def test_before_anything_is_published_the_feed_is_empty_but_valid(app: Flask, client: FlaskClient,
+                                                                   tokens: dict[str, str]) -> None:
+    with app.app_context():
+        db.session.scalars(select(ScheduleVersion)).one().status = VersionStatus.DRAFT
+        db.session.commit()
+    response = client.get(f"/feeds/{tokens['p1']}.ics")
+    assert response.status_code == 200
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert calendar.walk("VEVENT") == [] and calendar.walk("VTIMEZONE")
+    assert client.get(f"/feeds/{tokens['p1']}.ics").data == response.data
