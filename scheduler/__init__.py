@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler import cli, models, security
     from scheduler.i18n import register_filters
     from scheduler.views import auth, coordinator, errors, language, schedules
+    from scheduler.views import calendars as calendar_views
     from scheduler.views import editing as editing_views
     from scheduler.views import feeds as feed_views
     from scheduler.views import swaps as swaps_views
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(swaps_views.bp)
     app.register_blueprint(waitlist_views.bp)
     app.register_blueprint(feed_views.bp)
+    app.register_blueprint(calendar_views.bp)
     feed_views.install_log_redaction()
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)

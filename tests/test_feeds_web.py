@@ -59,6 +59,15 @@ def tokens(app: Flask) -> dict[str, str]:
     return result
 
 
+def swaps_center(app: Flask) -> int:
+    from scheduler.services.scenarios import find_center
+
+    with app.app_context():
+        center = find_center("Swaps")
+        assert center is not None
+        return center.id
+
+
 def events(body: bytes) -> dict[dt.datetime, icalendar.Event]:
     calendar = icalendar.Calendar.from_ical(body)
     return {e["DTSTART"].dt: e for e in recurring_ical_events.of(calendar).between(dt.date(2027, 1, 1),
@@ -201,3 +210,39 @@ def test_before_anything_is_published_the_feed_is_empty_but_valid(app: Flask, cl
     calendar = icalendar.Calendar.from_ical(response.data)
     assert calendar.walk("VEVENT") == [] and calendar.walk("VTIMEZONE")
     assert client.get(f"/feeds/{tokens['p1']}.ics").data == response.data
+
+
+def test_the_coordinator_hands_out_and_rotates_calendar_links(app: Flask, client: FlaskClient,
+                                                             tokens: dict[str, str],
+                                                             make_coordinator: Any) -> None:
+    make_coordinator("coord@example.org", "Swaps")
+    from tests.conftest import sign_in
+
+    sign_in(client, "coord@example.org")
+    cid = swaps_center(app)
+    index = client.get(f"/centers/{cid}/calendars/").get_data(as_text=True)
+    assert "Ana" in index and "Pat" in index
+    page = client.get(f"/centers/{cid}/calendars/participants/p1").get_data(as_text=True)
+    assert f"webcal://localhost/feeds/{tokens['p1']}.ics" in page
+    assert f"http://localhost/feeds/{tokens['p1']}.ics" in page
+    assert "<svg" in page and "<script" not in page.split("</head>")[1]
+    assert len(f"https://localhost/feeds/{tokens['p1']}.ics") <= 256
+    client.post(f"/centers/{cid}/calendars/participants/p1/rotate")
+    assert client.get(f"/feeds/{tokens['p1']}.ics").status_code == 404
+    page = client.get(f"/centers/{cid}/calendars/participants/p1").get_data(as_text=True)
+    assert tokens["p1"] not in page
+    assert client.get(f"/centers/{cid}/calendars/participants/nobody").status_code == 404
+    assert client.get(f"/centers/{cid}/calendars/rooms/r1").status_code == 404
+
+
+def test_calendar_links_of_another_center_are_404(app: Flask, client: FlaskClient, tokens: dict[str, str],
+                                                  make_center: Any, make_coordinator: Any) -> None:
+    from tests.conftest import sign_in
+
+    make_center("Elsewhere")
+    make_coordinator("else@example.org", "Elsewhere")
+    sign_in(client, "else@example.org")
+    cid = swaps_center(app)
+    assert client.get(f"/centers/{cid}/calendars/participants/p1").status_code == 404
+    assert client.post(f"/centers/{cid}/calendars/participants/p1/rotate").status_code == 404
+    assert client.get(f"/feeds/{tokens['p1']}.ics").status_code == 200

@@ -1,0 +1,73 @@
+"""Coordinators hand out calendar subscriptions: each person's feed URL (https and webcal), a QR
+code to scan from a phone, and rotation when a link has been shared too widely."""
+
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from scheduler.extensions import db
+from scheduler.models import Center, Facilitator, Participant
+from scheduler.services import feed_tokens
+from scheduler.views.coordinator import get_center_or_404
+
+bp = Blueprint("calendars", __name__, url_prefix="/centers/<int:center_id>/calendars")
+
+KINDS = {"participants": Participant, "facilitators": Facilitator}
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: the CSRF token is the point."""
+
+
+def get_person_or_404(center: Center, kind: str, code: str) -> Participant | Facilitator:
+    model = KINDS.get(kind)
+    if model is None:
+        abort(404)
+    person = db.session.scalar(db.select(model).where(model.center_id == center.id, model.code == code))
+    if person is None:
+        abort(404)
+    return person
+
+
+def qr_svg(url: str) -> Markup:
+    # segno writes plain SVG markup (no script), so it can sit inline under the strict CSP.
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff"))  # nosec B704: our own URL, SVG from segno
+
+
+@bp.get("/")
+@login_required
+def index(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    return render_template("calendars/index.html", center=center)
+
+
+@bp.get("/<any(participants, facilitators):kind>/<code>")
+@login_required
+def person(center_id: int, kind: str, code: str) -> str:
+    center = get_center_or_404(center_id)
+    someone = get_person_or_404(center, kind, code)
+    token = feed_tokens.token_for(someone, create=True)
+    db.session.commit()
+    assert token is not None
+    https, webcal = feed_tokens.feed_urls(token)
+    return render_template("calendars/person.html", center=center, person=someone, kind=kind, https=https,
+                           webcal=webcal, qr=qr_svg(webcal), form=ConfirmForm())
+
+
+@bp.post("/<any(participants, facilitators):kind>/<code>/rotate")
+@login_required
+def rotate(center_id: int, kind: str, code: str) -> Response:
+    center = get_center_or_404(center_id)
+    someone = get_person_or_404(center, kind, code)
+    if ConfirmForm().validate_on_submit():
+        feed_tokens.issue(someone)
+        db.session.commit()
+        flash(_("A new calendar link is ready. The old one has stopped working; give %(name)s the new one.",
+                name=someone.name), "success")
+    return redirect(url_for("calendars.person", center_id=center.id, kind=kind, code=code))
