@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler.extensions import db
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
-from scheduler.services import audit, swaps, versions
+from scheduler.services import audit, feed_tokens, swaps, versions
 from scheduler.services.cover import eligible_colleagues
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.coordinator import get_center_or_404
@@ -103,9 +103,13 @@ def _meeting_label(state: TermState, key: MeetingKey) -> str:
 @login_required
 def my_cover(center_id: int) -> str:
     center, me = get_own_facilitator_or_404(center_id)
+    token = feed_tokens.token_for(me, create=True)
+    db.session.commit()
+    assert token is not None
+    calendar = feed_tokens.feed_urls(token)
     published = _published_or_none(center)
     if published is None:
-        return render_template("swaps/mine.html", center=center, me=me, state=None)
+        return render_template("swaps/mine.html", center=center, me=me, state=None, calendar=calendar)
     version, state = published
     today = dt.date.today()
     upcoming = [m for m in state.led_by(me.code) if m.date >= today]
@@ -115,7 +119,7 @@ def my_cover(center_id: int) -> str:
     mine = [r for r in requests if r.requester_id == me.id]
     return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
                            takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
-                           MeetingKey=MeetingKey)
+                           MeetingKey=MeetingKey, calendar=calendar)
 
 
 @bp.route("/cover/ask", methods=["GET", "POST"])
