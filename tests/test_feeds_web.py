@@ -229,6 +229,12 @@ def test_the_coordinator_hands_out_and_rotates_calendar_links(app: Flask, client
     assert len(f"https://localhost/feeds/{tokens['p1']}.ics") <= 256
     client.post(f"/centers/{cid}/calendars/participants/p1/rotate")
     assert client.get(f"/feeds/{tokens['p1']}.ics").status_code == 404
+    with app.app_context():
+        feed_tokens.revoke(person(Participant, "p1"))
+        db.session.commit()
+    page = client.get(f"/centers/{cid}/calendars/participants/p1").get_data(as_text=True)
+    assert "has no calendar link yet" in page  # a GET never creates one
+    client.post(f"/centers/{cid}/calendars/participants/p1/rotate")
     page = client.get(f"/centers/{cid}/calendars/participants/p1").get_data(as_text=True)
     assert tokens["p1"] not in page
     assert client.get(f"/centers/{cid}/calendars/participants/nobody").status_code == 404

@@ -51,6 +51,8 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
     sign_in(client, "ana@staff.example.org")
     page = client.get(f"/centers/{cid}/cover/").get_data(as_text=True)
     assert "Ask for cover" in page and "Art group, 2027-01-11 at 09:00" in page
+    assert "Get a calendar link for my phone" in page
+    page = client.post(f"/centers/{cid}/cover/calendar", follow_redirects=True).get_data(as_text=True)
     feed = re.search(r"<code>http://localhost(/feeds/[^<]+\.ics)</code>", page)
     assert feed and client.get(feed.group(1)).status_code == 200
     form = client.get(f"/centers/{cid}/cover/ask", query_string=meeting_data(ART1_JAN11)).get_data(as_text=True)

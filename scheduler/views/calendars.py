@@ -52,9 +52,10 @@ def index(center_id: int) -> str:
 def person(center_id: int, kind: str, code: str) -> str:
     center = get_center_or_404(center_id)
     someone = get_person_or_404(center, kind, code)
-    token = feed_tokens.token_for(someone, create=True)
-    db.session.commit()
-    assert token is not None
+    token = feed_tokens.token_for(someone)
+    if token is None:
+        return render_template("calendars/person.html", center=center, person=someone, kind=kind, https=None,
+                               form=ConfirmForm())
     https, webcal = feed_tokens.feed_urls(token)
     return render_template("calendars/person.html", center=center, person=someone, kind=kind, https=https,
                            webcal=webcal, qr=qr_svg(webcal), form=ConfirmForm())
@@ -66,8 +67,10 @@ def rotate(center_id: int, kind: str, code: str) -> Response:
     center = get_center_or_404(center_id)
     someone = get_person_or_404(center, kind, code)
     if ConfirmForm().validate_on_submit():
+        had_one = feed_tokens.token_for(someone) is not None
         feed_tokens.issue(someone)
         db.session.commit()
-        flash(_("A new calendar link is ready. The old one has stopped working; give %(name)s the new one.",
-                name=someone.name), "success")
+        if had_one:
+            flash(_("A new calendar link is ready. The old one has stopped working; give %(name)s the new one.",
+                    name=someone.name), "success")
     return redirect(url_for("calendars.person", center_id=center.id, kind=kind, code=code))

@@ -103,10 +103,8 @@ def _meeting_label(state: TermState, key: MeetingKey) -> str:
 @login_required
 def my_cover(center_id: int) -> str:
     center, me = get_own_facilitator_or_404(center_id)
-    token = feed_tokens.token_for(me, create=True)
-    db.session.commit()
-    assert token is not None
-    calendar = feed_tokens.feed_urls(token)
+    token = feed_tokens.token_for(me)
+    calendar = feed_tokens.feed_urls(token) if token else None
     published = _published_or_none(center)
     if published is None:
         return render_template("swaps/mine.html", center=center, me=me, state=None, calendar=calendar)
@@ -120,6 +118,16 @@ def my_cover(center_id: int) -> str:
     return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
                            takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
                            MeetingKey=MeetingKey, calendar=calendar)
+
+
+@bp.post("/cover/calendar")
+@login_required
+def make_calendar_link(center_id: int) -> Response:
+    center, me = get_own_facilitator_or_404(center_id)
+    if ConfirmForm().validate_on_submit():
+        feed_tokens.issue(me)
+        db.session.commit()
+    return redirect(url_for("swaps.my_cover", center_id=center.id))
 
 
 @bp.route("/cover/ask", methods=["GET", "POST"])
