@@ -36,11 +36,13 @@ from scheduler.models import (
     User,
 )
 from scheduler.models.accounts import utcnow
+from scheduler.services import pins
 from scheduler.services.scenarios import export_scenario
 from solver import load_scenario
 
 if TYPE_CHECKING:
-    from solver.solve import Progress
+    from solver.schedule import Schedule
+    from solver.solve import Pins, Progress
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +107,16 @@ def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: 
     scenario = export_scenario(center)
     if not scenario.participants or not scenario.activities or not scenario.slots or not scenario.rooms:
         raise SolveRefusedError(_("Add at least one weekly slot, room, activity and participant first."))
+    params: dict[str, Any] = {"seed": seed, "workers": current_app.config.get("SOLVER_WORKERS", 2)}
+    pinned = pins.for_solver(center, scenario)
+    if pinned.count:
+        # Stale pins stay out (the job page says how many); the search starts from the pinned version.
+        params["pins"] = pinned.pins
+        params["hint_version_id"] = pinned.hint_version_id
+    if pinned.stale:
+        params["stale_pins"] = len(pinned.stale)
     job = SolveJob(center=center, created_by=user, time_limit_s=float(time_limit_s), scenario=scenario.to_dict(),
-                   params={"seed": seed, "workers": current_app.config.get("SOLVER_WORKERS", 2)},
+                   params=params,
                    backend="rq" if current_app.config.get("REDIS_URL") else "thread")
     db.session.add(job)
     return job
@@ -266,6 +276,32 @@ def _store_progress(job: SolveJob, progress: Progress | None) -> None:
     job.covered = progress.covered
 
 
+def _solver_pins(data: dict[str, dict[str, Any]] | None) -> Pins:
+    """The pins a job stored (see :func:`scheduler.services.pins.for_solver`) as ``solver.solve.Pins``."""
+    from solver.solve import Pins
+
+    data = data or {}
+    return Pins(
+        group_slots={g: tuple(s) for g, s in data.get("group_slots", {}).items()},
+        group_rooms=dict(data.get("group_rooms", {})),
+        group_facilitators={g: tuple(f) for g, f in data.get("group_facilitators", {}).items()},
+        participant_groups={p: tuple(g) for p, g in data.get("participant_groups", {}).items()},
+    )
+
+
+def _hint_schedule(version_id: int | None) -> Schedule | None:
+    """The pinned version's schedule, to start the search from; ids it names that the center no
+    longer has are ignored by the solver."""
+    if version_id is None:
+        return None
+    version = db.session.get(ScheduleVersion, version_id)
+    if version is None:  # deleted since the build was asked for
+        return None
+    from solver.schedule import load_schedule
+
+    return load_schedule(version.schedule)
+
+
 def run_job(job_id: int) -> None:
     """Run one queued job to its end in the current app context."""
     job = db.session.get(SolveJob, job_id)
@@ -275,6 +311,7 @@ def run_job(job_id: int) -> None:
     job.started_at = job.heartbeat_at = utcnow()
     job.worker = f"{socket.gethostname()}:{os.getpid()}"
     scenario_data, time_limit_s, job_params = job.scenario, job.time_limit_s, dict(job.params)
+    hint = _hint_schedule(job_params.get("hint_version_id"))
     # Commit, and touch the job no more until the solve ends: an open read transaction held
     # through a long solve would block the heartbeat's writes on SQLite.
     db.session.commit()
@@ -288,7 +325,8 @@ def run_job(job_id: int) -> None:
 
         scenario = load_scenario(scenario_data)
         params = SolveParams(time_limit_s=time_limit_s, workers=int(job_params.get("workers", 2)),
-                             seed=int(job_params.get("seed", 0)))
+                             seed=int(job_params.get("seed", 0)), pins=_solver_pins(job_params.get("pins")),
+                             hint=hint)
 
         def on_progress(progress: Progress) -> None:
             heartbeat.latest = progress

@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
-from scheduler.models import Center, ScheduleVersion, SolveJob
-from scheduler.services import review, solving, versions
+from scheduler.models import Center, PinKind, ScheduleVersion, SolveJob
+from scheduler.services import pins, review, solving, versions
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("schedules", __name__, url_prefix="/centers/<int:center_id>/schedule")
@@ -24,12 +25,37 @@ TIME_LIMITS = [SelectChoice(10, _l("10 seconds (a quick draft)")), SelectChoice(
                SelectChoice(300, _l("5 minutes (best result)"))]
 
 
+PIN_KINDS = {PinKind.GROUP_SLOTS: _l("times"), PinKind.GROUP_ROOM: _l("room"),
+             PinKind.GROUP_FACILITATORS: _l("facilitators"), PinKind.PARTICIPANT_GROUPS: _l("groups")}
+
+
 class BuildForm(FlaskForm):
     time_limit_s = SelectField(_l("Time to spend searching"), choices=TIME_LIMITS, coerce=int, default=60)
 
 
 class ConfirmForm(FlaskForm):
     """No fields: the CSRF token is the point."""
+
+
+class PinGroupForm(FlaskForm):
+    slots = BooleanField(_l("its times"))
+    room = BooleanField(_l("its room"))
+    facilitators = BooleanField(_l("its facilitators"))
+    members = BooleanField(_l("its members (each keeps the groups they have in this version)"))
+
+    def parts(self) -> list[str]:
+        return [name for name in ("slots", "room", "facilitators", "members") if self[name].data]
+
+
+class PinParticipantForm(FlaskForm):
+    participant = SelectField(_l("Participant"), choices=[], validate_choice=True)
+
+
+def participant_choices(view: review.VersionView) -> list[SelectChoice]:
+    """The placed participants of a version, by name."""
+    placed = {m for g in view.schedule.groups for m in g.members}
+    return [SelectChoice(p.id, p.name) for p in sorted(view.scenario.participants, key=lambda p: p.name)
+            if p.id in placed]
 
 
 def get_job_or_404(center: Center, job_id: int) -> SolveJob:
@@ -72,6 +98,10 @@ def build(center_id: int) -> str | Response:
         flash(refusal.message, "error")
         return redirect(url_for("schedules.overview", center_id=center.id))
     solving.dispatch(job)
+    if job.params.get("stale_pins"):
+        flash(ngettext("%(num)d pin no longer fits the center's data and was left out. See the pins list.",
+                       "%(num)d pins no longer fit the center's data and were left out. See the pins list.",
+                       job.params["stale_pins"]), "error")
     return redirect(url_for("schedules.job", center_id=center.id, job_id=job.id))
 
 
@@ -116,8 +146,76 @@ def version(center_id: int, number: int) -> str:
     center = get_center_or_404(center_id)
     found = get_version_or_404(center, number)
     view = review.version_view(found.scenario, found.schedule)
+    participant_form = PinParticipantForm()
+    participant_form.participant.choices = participant_choices(view)
     return render_template("schedules/version.html", center=center, version=found, view=view,
-                           day_names=DAY_NAMES, versions=versions.list_versions(center))
+                           day_names=DAY_NAMES, versions=versions.list_versions(center),
+                           pin_group_form=PinGroupForm(), pin_participant_form=participant_form,
+                           pins=pins.pin_views(center))
+
+
+@bp.post("/versions/<int:number>/pins/groups/<group_id>")
+@login_required
+def pin_group(center_id: int, number: int, group_id: str) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_version_or_404(center, number)
+    form = PinGroupForm()
+    back = url_for("schedules.version", center_id=center.id, number=number, _anchor=f"group-{group_id}")
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Try again."), "error")
+        return redirect(back)
+    try:
+        made = pins.pin_group(center, found, group_id, form.parts(), current_user)
+    except pins.PinError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(ngettext("%(num)d pin kept. The next build keeps it.", "%(num)d pins kept. The next build keeps them.",
+                   len(made)), "info")
+    return redirect(back)
+
+
+@bp.post("/versions/<int:number>/pins/participant")
+@login_required
+def pin_participant(center_id: int, number: int) -> Response:
+    center = get_center_or_404(center_id)
+    found = get_version_or_404(center, number)
+    form = PinParticipantForm()
+    form.participant.choices = participant_choices(review.version_view(found.scenario, found.schedule))
+    back = url_for("schedules.version", center_id=center.id, number=number, _anchor="pins-heading")
+    if not form.validate_on_submit():
+        flash(_("Participant: %(error)s", error=" ".join(form.participant.errors) or _("choose a participant.")),
+              "error")
+        return redirect(back)
+    try:
+        pins.pin_participant(center, found, form.participant.data or "", current_user)
+    except pins.PinError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Pinned. The next build keeps this participant in the same groups."), "info")
+    return redirect(back)
+
+
+@bp.get("/pins")
+@login_required
+def pin_list(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    return render_template("schedules/pins.html", center=center, pins=pins.pin_views(center), pin_kinds=PIN_KINDS)
+
+
+@bp.post("/pins/<int:pin_id>/remove")
+@login_required
+def remove_pin(center_id: int, pin_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    if ConfirmForm().validate_on_submit() and pins.remove_pin(center, pin_id):
+        db.session.commit()
+        flash(_("Pin removed."), "info")
+    else:
+        flash(_("That pin had already been removed."), "info")
+    return redirect(url_for("schedules.pin_list", center_id=center.id))
 
 
 @bp.route("/versions/<int:number>/publish", methods=["GET", "POST"])
