@@ -36,8 +36,11 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(PY) -m pytest
 
+# Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.resolve
+	$(PY) -m bench.feeds
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

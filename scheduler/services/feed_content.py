@@ -14,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
-from scheduler.models import Center, FeedSeries, FeedToken, ScheduleVersion
+from scheduler.models import Center, FeedSeries, FeedToken, MeetingOverride, MemberChange, ScheduleVersion
 from scheduler.models.accounts import utcnow
 from scheduler.services import feeds
 from scheduler.services.meetings import Meeting
@@ -96,10 +97,42 @@ def _room_name(state: TermState, code: str) -> str:
     return next((r["name"] for r in state.scenario["rooms"] if r["id"] == code), code)
 
 
+# Rendered feeds by (token, everything they are made of): calendar apps poll often and most polls
+# find nothing changed, so an unchanged feed is answered (and its ETag compared) without expanding
+# the term again. Per process; bounded.
+_CACHE: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
+CACHE_SIZE = 1024
+
+
+def _cache_key(row: FeedToken, center: Center, version: ScheduleVersion | None, locale: str | None) -> tuple:
+    # The token hash, not the row id: SQLite may reuse a deleted row's id for someone else's token.
+    if version is None:
+        return (row.token_hash, None, locale)
+    overrides = db.session.execute(select(func.count(MeetingOverride.id), func.max(MeetingOverride.changed_at))
+                                   .where(MeetingOverride.version_id == version.id)).one()
+    members = db.session.execute(select(func.count(MemberChange.id), func.max(MemberChange.id))
+                                 .where(MemberChange.version_id == version.id)).one()
+    return (row.token_hash, version.id, version.published_at, tuple(overrides), tuple(members),
+            tuple(sorted(_labels(center).items())), locale)
+
+
 def feed_for(row: FeedToken, locale: str | None = None) -> FeedBody:
     center = db.session.get(Center, row.center_id)
     assert center is not None
     version = current_published(center)
+    key = _cache_key(row, center, version, locale)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    result = _build(row, center, version, locale)
+    _CACHE[key] = result
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def _build(row: FeedToken, center: Center, version: ScheduleVersion | None, locale: str | None) -> FeedBody:
     with force_locale(locale or "en"):
         if version is None:
             return _finish(center, _render_empty(center), aware(_epoch(center)))
