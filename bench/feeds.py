@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from bench.__main__ import ROOT, SCENARIOS, machine
+from bench.report import write_section
 
 START, END = "<!-- feeds-bench:start -->", "<!-- feeds-bench:end -->"
 SECRET = "feeds-bench-" + "0" * 40
@@ -150,13 +151,7 @@ def write(rows: list, args: argparse.Namespace, groups: int, load: float, db_url
                      f"{each} | {sum(r['errors'] for r in runs):.0f} |")
     lines.append(END)
     section = "\n".join(lines)
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text()
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, section)
     print(section)
 
 

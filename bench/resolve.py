@@ -16,7 +16,8 @@ import random
 import statistics
 from typing import Any
 
-from bench.__main__ import ROOT, SCENARIOS, machine
+from bench.__main__ import SCENARIOS, machine
+from bench.report import write_section
 from solver import SolveParams, Stability, load_scenario, solve
 from solver.check import check_schedule
 from solver.stability import moves
@@ -118,13 +119,7 @@ def main() -> None:
         rows.append(run(args.scenario, seed, args.baseline_limit, args.limit, args.workers))
         print(json.dumps(rows[-1]), flush=True)
     section = write(rows, args.scenario, args.baseline_limit, args.limit, args.workers)
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, section)
     print(section)
 
 
