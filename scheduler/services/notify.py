@@ -1,0 +1,113 @@
+"""Telling the people concerned when the term changes: who gets a message, and what it says.
+
+Calendar apps may take a day to refresh a subscribed feed, so a change to a meeting in the next 7
+days is marked urgent and always goes out by email; the feeds follow on their own. Messages name the
+meeting and what changed, never other participants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import Facilitator, Participant, SwapHalf, SwapRequest
+from scheduler.services.term import MeetingKey, TermState
+
+URGENT_WITHIN = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Notice:
+    email: str
+    name: str
+    subject: str
+    body: str
+    urgent: bool
+
+
+def _urgent(state: TermState, keys: Iterable[MeetingKey], now: dt.datetime) -> bool:
+    return any(state.starts_at(k) - now <= URGENT_WITHIN for k in keys if k in state.by_key)
+
+
+def _when(state: TermState, key: MeetingKey) -> str:
+    meeting = state.by_key[key]
+    return _("%(date)s at %(time)s", date=key.date.isoformat(), time=meeting.start.strftime("%H:%M"))
+
+
+def _participants(center_id: int, codes: Iterable[str]) -> list[Participant]:
+    return list(db.session.scalars(select(Participant).where(Participant.center_id == center_id,
+                                                             Participant.code.in_(set(codes)))))
+
+
+def _locale(person: Participant | Facilitator) -> str:
+    return getattr(person, "locale", None) or "en"
+
+
+def _notice(person: Participant | Facilitator, subject: str, body: str, urgent: bool) -> Notice | None:
+    if not person.email:
+        return None  # no address to write to; the calendar feed still shows the change
+    prefix = _("Soon: ") if urgent else ""
+    return Notice(person.email, person.name, prefix + subject, body, urgent)
+
+
+def swap_accepted(state: TermState, request: SwapRequest, now: dt.datetime) -> list[Notice]:
+    """The two colleagues, and the members of every meeting whose facilitator changed."""
+    keys = [MeetingKey(i.date, i.slot_code, i.group_code) for i in request.items]
+    urgent = _urgent(state, keys, now)
+    assert request.accepted_by is not None
+    notices: list[Notice | None] = []
+    for person, other in ((request.requester, request.accepted_by), (request.accepted_by, request.requester)):
+        with force_locale(_locale(person)):
+            dates = ", ".join(_when(state, k) for k in keys if k in state.by_key)
+            notices.append(_notice(person, _("Cover arranged"),
+                                   _("%(other)s and you have swapped: %(dates)s. Your calendar will follow.",
+                                     other=other.name, dates=dates), urgent))
+    for item in request.items:
+        key = MeetingKey(item.date, item.slot_code, item.group_code)
+        meeting = state.by_key.get(key)
+        if meeting is None:
+            continue
+        leader = request.accepted_by if item.half == SwapHalf.GIVE else request.requester
+        for participant in _participants(request.center_id, meeting.members):
+            with force_locale(_locale(participant)):
+                label = state.activity(meeting.activity_id)["name"]
+                notices.append(_notice(participant, _("A change to your group"),
+                                       _("On %(when)s, %(group)s is led by %(name)s.", when=_when(state, key),
+                                         group=label, name=leader.name.split()[0]), urgent))
+    return [n for n in notices if n is not None]
+
+
+def meeting_cancelled(state: TermState, key: MeetingKey, now: dt.datetime) -> list[Notice]:
+    """Everyone who would have been there."""
+    meeting = state.by_key[key]
+    urgent = _urgent(state, [key], now)
+    people: list[Participant | Facilitator] = [*_participants(state.version.center_id, meeting.members)]
+    people += db.session.scalars(select(Facilitator).where(Facilitator.center_id == state.version.center_id,
+                                                           Facilitator.code.in_(meeting.facilitators)))
+    notices = []
+    for person in people:
+        with force_locale(_locale(person)):
+            label = state.activity(meeting.activity_id)["name"]
+            notices.append(_notice(person, _("A meeting is cancelled"),
+                                   _("%(group)s on %(when)s will not take place. The other dates stay as they were.",
+                                     group=label, when=_when(state, key)), urgent))
+    return [n for n in notices if n is not None]
+
+
+def swap_requested(state: TermState, request: SwapRequest, recipients: Iterable[Facilitator],
+                   now: dt.datetime) -> list[Notice]:
+    keys = [MeetingKey(i.date, i.slot_code, i.group_code) for i in request.items if i.half == SwapHalf.GIVE]
+    urgent = _urgent(state, keys, now)
+    notices = []
+    for person in recipients:
+        with force_locale(_locale(person)):
+            dates = ", ".join(_when(state, k) for k in keys if k in state.by_key)
+            notices.append(_notice(person, _("Can you cover?"),
+                                   _("%(name)s asks for cover on %(dates)s. Answer on your cover page.",
+                                     name=request.requester.name, dates=dates), urgent))
+    return [n for n in notices if n is not None]
