@@ -143,7 +143,9 @@ def test_a_pin_to_something_deleted_is_shown_stale_and_left_out(client: FlaskCli
 
     # The build over the web starts, says a pin was left out, and sends only the slots.
     response = client.post(f"/centers/{north}/schedule/build", data={"time_limit_s": 10}, follow_redirects=True)
-    assert "1 pin no longer fits the center&#39;s data and was left out" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "1 pin no longer fits the center&#39;s data and was left out" in html
+    assert "This build keeps 1 pin." in html
     with app.app_context():
         job = db.session.scalar(select(SolveJob).order_by(SolveJob.id.desc()).limit(1))
         assert job is not None

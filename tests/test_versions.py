@@ -107,8 +107,9 @@ def test_a_version_without_groups_cannot_be_published(client: FlaskClient, north
 
 def test_compare_lists_who_moved_and_what_changed(client: FlaskClient, north: int) -> None:
     html = client.get(f"/centers/{north}/schedule/compare?a=1&b=2").get_data(as_text=True)
-    assert "New group act1-2" in html
-    assert "Group act1-1 changed: time" in html
+    assert "New group Anxiety support group (act1-2)" in html
+    assert "Group Anxiety support group (act1-1) changed:" in html
+    assert "time: Monday 09:00–10:15 → Tuesday 09:00–10:15" in html
     assert "Participant 3" in html and "Participant 4" in html  # p3 moved group, p4 got one
     assert "Participant 1<" not in html  # p1 stayed
 

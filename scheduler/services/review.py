@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from scheduler.i18n import DAY_NAMES
 from solver import Scenario, load_scenario
 from solver.scenario import DAYS, format_minutes
 from solver.schedule import Schedule, load_schedule
@@ -80,8 +81,7 @@ def version_view(scenario_data: dict[str, Any], schedule_data: dict[str, Any]) -
     activity_index = {a.id: i for i, a in enumerate(scenario.activities)}
 
     def slot_label(slot_id: str) -> str:
-        slot = scenario.slot(slot_id)
-        return f"{slot.day_code} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+        return _slot_words(scenario, slot_id)
 
     groups = [
         GroupView(
@@ -155,6 +155,12 @@ def _figures(scenario: Scenario, schedule: Schedule) -> Figures:
     )
 
 
+def _slot_words(scenario: Scenario, slot_id: str) -> str:
+    """"Monday 09:00–10:15", in the reader's language."""
+    slot = scenario.slot(slot_id)
+    return f"{DAY_NAMES[slot.day_code]} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+
+
 # --------------------------------------------------------------------------- comparing versions
 
 
@@ -171,7 +177,12 @@ class Comparison:
     moved: list[Move] = field(default_factory=list)
     groups_added: list[str] = field(default_factory=list)
     groups_removed: list[str] = field(default_factory=list)
-    groups_changed: list[tuple[str, list[str]]] = field(default_factory=list)  # (group id, what changed)
+    # (group id, [(what changed: "time" / "room" / "facilitators", before, after)])
+    groups_changed: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # group id -> "Community choir (act2-1)"
+
+    def label(self, group_id: str) -> str:
+        return self.labels.get(group_id, group_id)
 
 
 def compare_versions(old: VersionView, new: VersionView) -> Comparison:
@@ -190,6 +201,11 @@ def compare_versions(old: VersionView, new: VersionView) -> Comparison:
              if before.get(pid, []) != after.get(pid, [])]
     old_groups = {g.id: g for g in old.schedule.groups}
     new_groups = {g.id: g for g in new.schedule.groups}
+
+    def described(view: VersionView, group_id: str, what: str) -> str:
+        group = {g.id: g for g in view.groups}[group_id]
+        return {"time": ", ".join(group.slots), "room": group.room, "facilitators": ", ".join(group.facilitators)}[what]
+
     changed = []
     for gid in sorted(old_groups.keys() & new_groups.keys()):
         a, b = old_groups[gid], new_groups[gid]
@@ -197,6 +213,9 @@ def compare_versions(old: VersionView, new: VersionView) -> Comparison:
                                           ("facilitators", sorted(a.facilitators), sorted(b.facilitators)))
                 if x != y]
         if what:
-            changed.append((gid, what))
+            changed.append((gid, [(w, described(old, gid, w), described(new, gid, w)) for w in what]))
+    labels = {g.id: f"{g.activity_name} ({g.id})" for g in old.groups} | {
+        g.id: f"{g.activity_name} ({g.id})" for g in new.groups}
     return Comparison(moved=moved, groups_added=sorted(new_groups.keys() - old_groups.keys()),
-                      groups_removed=sorted(old_groups.keys() - new_groups.keys()), groups_changed=changed)
+                      groups_removed=sorted(old_groups.keys() - new_groups.keys()), groups_changed=changed,
+                      labels=labels)
