@@ -3,6 +3,7 @@
 from scheduler.models.accounts import CenterRole, Membership, ParticipantLink, User
 from scheduler.models.centers import Center, Holiday, Room, Slot
 from scheduler.models.feeds import FeedSeries, FeedToken
+from scheduler.models.mail import MailStatus, OutboxMessage
 from scheduler.models.people import (
     Activity,
     AvailabilityLevel,
@@ -49,11 +50,13 @@ __all__ = [
     "FeedToken",
     "Holiday",
     "JobStatus",
+    "MailStatus",
     "MeetingOverride",
     "MemberChange",
     "MemberChangeKind",
     "Membership",
     "OfferStatus",
+    "OutboxMessage",
     "PairKind",
     "Participant",
     "ParticipantAvailability",

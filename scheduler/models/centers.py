@@ -26,6 +26,8 @@ class Center(db.Model):
     term_end: Mapped[dt.date] = mapped_column(Date)
     # When set, a colleague's acceptance of a swap waits for a coordinator's approval.
     swaps_need_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # After this date participants' answers on their own page are read-only.
+    answers_deadline: Mapped[dt.date | None] = mapped_column(Date)
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"

@@ -3,10 +3,11 @@ their weekly availability, participants' ranked preferences and keep-apart/toget
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.extensions import db
@@ -54,6 +55,8 @@ class Activity(db.Model):
     # What participants' calendars call it; a sensitive activity can have a discreet label
     # ("Tuesday group") so a glance at someone's phone reveals nothing. None: the name.
     calendar_label: Mapped[str | None] = mapped_column(String(200))
+    # A sentence or two for participants choosing what they want.
+    description: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     center: Mapped[Center] = relationship(back_populates="activities")
 
@@ -109,6 +112,10 @@ class Participant(db.Model):
         back_populates="participant", cascade="all, delete-orphan", order_by="Preference.rank"
     )
     links: Mapped[list[ParticipantLink]] = relationship(back_populates="participant", cascade="all, delete-orphan")
+    # The language of their own page, emails and calendar (None: the center's default).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    # When they (or someone on their behalf) last saved their answers on their own page.
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class FacilitatorAvailability(db.Model):
