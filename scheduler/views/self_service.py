@@ -1,0 +1,201 @@
+"""A participant's own page, opened with their personal link (no password), and the coordinator's
+view of who has answered, with invitations, reminders and the outbox."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import DateField
+from wtforms.validators import Optional
+
+from scheduler.extensions import db
+from scheduler.i18n import DAY_NAMES
+from scheduler.models import Center, MailStatus, OutboxMessage, Participant
+from scheduler.services import accounts, feed_tokens, mail
+from scheduler.services import editing as svc
+from scheduler.services import self_service as answers_svc
+from scheduler.views.coordinator import get_center_or_404
+
+bp = Blueprint("self_service", __name__)
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: the CSRF token is the point."""
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateField(_l("Answers can be changed until (empty: no limit)"), validators=[Optional()])
+
+
+def _participant_or_gone(token: str) -> Participant:
+    participant = accounts.participant_for_token(token)
+    if participant is None:
+        abort(make_response(render_template("self_service/gone.html"), 404))
+    return participant
+
+
+def _no_referrer(response: Response) -> Response:
+    # The page's URL is the person's key: never send it to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/p/<token>", methods=["GET", "POST"])
+def page(token: str) -> Response:
+    participant = _participant_or_gone(token)
+    center = participant.center
+    # Their own language when they chose one; otherwise the browser's, as on every page.
+    with force_locale(participant.locale) if participant.locale else nullcontext():
+        data = svc.current_scenario(center)
+        index = svc.find_index(data, "participants", participant.code)
+        assert index is not None
+        person = data["participants"][index]
+        read_only = answers_svc.is_read_only(center)
+        form = ConfirmForm()
+        answers = answers_svc.current_answers(person)
+        problems: list[str] = []
+        if request.method == "POST":
+            if read_only:
+                flash(_("The time for answers has passed. Please call your coordinator to change anything."),
+                      "error")
+                return _no_referrer(redirect(url_for("self_service.page", token=token)))
+            if form.validate_on_submit():
+                answers = answers_svc.parse(request.form, data)
+                result = answers_svc.save(center, participant, answers)
+                if result is not None and result.ok:
+                    db.session.commit()
+                    flash(_("Thank you. Your answers are saved. You can change them here at any time."), "success")
+                    return _no_referrer(redirect(url_for("self_service.page", token=token)))
+                db.session.rollback()
+                if result is not None:
+                    problems = [*(m for ms in result.field_problems.values() for m in ms),
+                                *(str(p) for p in result.other_problems)]
+            else:
+                problems = [_("The page had expired. Please try again.")]
+        features, languages = answers_svc.choices(data)
+        calendar_token = feed_tokens.token_for(participant)
+        calendar = feed_tokens.feed_urls(calendar_token) if calendar_token else None
+        html = render_template(
+            "self_service/page.html", participant=participant, center=center, data=data, answers=answers,
+            problems=problems, read_only=read_only, form=form, features=features, languages=languages,
+            day_names=DAY_NAMES, token=token, meetings=answers_svc.my_meetings(center, participant),
+            calendar=calendar, activity_text={a.code: a.description for a in center.activities})
+    return _no_referrer(make_response(html))
+
+
+@bp.post("/p/<token>/calendar")
+def make_calendar(token: str) -> Response:
+    participant = _participant_or_gone(token)
+    if ConfirmForm().validate_on_submit() and feed_tokens.token_for(participant) is None:
+        feed_tokens.issue(participant)
+        db.session.commit()
+    return _no_referrer(redirect(url_for("self_service.page", token=token) + "#calendar"))
+
+
+# --------------------------------------------------------------------------- coordinators
+
+
+def _participant_or_404(center: Center, code: str) -> Participant:
+    found = next((p for p in center.participants if p.code == code), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/centers/<int:center_id>/answers/")
+@login_required
+def answers(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
+    live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
+    form = DeadlineForm(deadline=center.answers_deadline)
+    return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
+                           confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at))
+
+
+@bp.post("/centers/<int:center_id>/answers/deadline")
+@login_required
+def deadline(center_id: int) -> str | Response:
+    center = get_center_or_404(center_id)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
+        live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
+        return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
+                               confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at))
+    center.answers_deadline = form.deadline.data
+    db.session.commit()
+    flash(_("Saved the deadline."), "success")
+    return redirect(url_for("self_service.answers", center_id=center.id))
+
+
+@bp.post("/centers/<int:center_id>/answers/<code>/<any(invite, revoke):action>")
+@login_required
+def link_action(center_id: int, code: str, action: str) -> Response:
+    center = get_center_or_404(center_id)
+    participant = _participant_or_404(center, code)
+    if ConfirmForm().validate_on_submit():
+        if action == "revoke":
+            count = accounts.revoke_participant_links(participant)
+            db.session.commit()
+            flash(_("%(name)s's link has stopped working.", name=participant.name) if count
+                  else _("%(name)s had no working link.", name=participant.name), "success")
+        else:
+            message = answers_svc.invite(center, participant)
+            db.session.commit()
+            _report_send(message, participant.name)
+    return redirect(url_for("self_service.answers", center_id=center.id))
+
+
+def _report_send(message: OutboxMessage | None, name: str) -> None:
+    if message is None:
+        flash(_("%(name)s has no email address. Add one, or give them the link in person.", name=name), "error")
+    elif message.status == MailStatus.FAILED:
+        flash(_("The email to %(name)s could not be sent: %(error)s. You can retry from the outbox.",
+                name=name, error=message.error), "error")
+    elif message.status == MailStatus.OUTBOX:
+        flash(_("No mail server is set up: the email to %(name)s is waiting in the outbox.", name=name), "info")
+    else:
+        flash(_("Sent the link to %(name)s.", name=name), "success")
+
+
+@bp.post("/centers/<int:center_id>/answers/remind")
+@login_required
+def remind(center_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    if ConfirmForm().validate_on_submit():
+        sent, missing = answers_svc.remind_unanswered(center, current_user)
+        db.session.commit()
+        flash(_("Reminded %(sent)d people. %(missing)d have no email address.", sent=sent, missing=missing),
+              "success")
+    return redirect(url_for("self_service.answers", center_id=center.id))
+
+
+@bp.get("/centers/<int:center_id>/outbox")
+@login_required
+def outbox(center_id: int) -> str:
+    center = get_center_or_404(center_id)
+    return render_template("self_service/outbox.html", center=center, messages=mail.outbox(center.id),
+                           confirm=ConfirmForm())
+
+
+@bp.post("/centers/<int:center_id>/outbox/<int:message_id>/retry")
+@login_required
+def retry(center_id: int, message_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.center_id != center.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        mail.deliver(message)
+        db.session.commit()
+        _report_send(message, message.to_name or message.to_email)
+    return redirect(url_for("self_service.outbox", center_id=center.id))
+
