@@ -83,6 +83,10 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
     assert "Done" in overview and "taken by Cruz" in overview
     log = client.get(f"/centers/{cid}/audit?action=swap.").get_data(as_text=True)
     assert "swap.requested" in log and "swap.accepted" in log
+    # Asked: everyone eligible (Ben, Cruz, Eli); told: Ana, Cruz and the member of art-1.
+    outbox = client.get(f"/centers/{cid}/outbox").get_data(as_text=True)
+    assert outbox.count("Can you cover?") == 3 and outbox.count("Cover arranged") == 2
+    assert "A change to your group" in outbox and "is led by Cruz" in outbox
 
 
 def test_a_refused_request_says_why_and_writes_nothing(app: Flask, client: FlaskClient,
@@ -172,3 +176,5 @@ def test_coordinator_assigns_cover_and_cancels_a_date(app: Flask, client: FlaskC
         assert state.by_key[ART1_JAN11].facilitators == ("ben",)
     log = client.get(f"/centers/{cid}/audit?action=meeting.").get_data(as_text=True)
     assert "meeting.cancelled" in log and "swap.assigned" not in log
+    outbox = client.get(f"/centers/{cid}/outbox").get_data(as_text=True)
+    assert outbox.count("A meeting is cancelled") == 2  # Pat and Ana, who leads that date again

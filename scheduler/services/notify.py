@@ -111,3 +111,14 @@ def swap_requested(state: TermState, request: SwapRequest, recipients: Iterable[
                                    _("%(name)s asks for cover on %(dates)s. Answer on your cover page.",
                                      name=request.requester.name, dates=dates), urgent))
     return [n for n in notices if n is not None]
+
+
+def send_all(center_id: int, notices: Iterable[Notice]) -> int:
+    """Queue and send every notice through the outbox, in the caller's transaction."""
+    from scheduler.services import mail
+
+    count = 0
+    for notice in notices:
+        mail.send(center_id, notice.email, notice.name, notice.subject, notice.body)
+        count += 1
+    return count

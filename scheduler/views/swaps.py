@@ -18,7 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler.extensions import db
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
-from scheduler.services import audit, feed_tokens, swaps, versions
+from scheduler.models.accounts import utcnow
+from scheduler.services import audit, feed_tokens, notify, swaps, versions
 from scheduler.services.cover import eligible_colleagues
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.coordinator import get_center_or_404
@@ -96,6 +97,12 @@ def _meeting_label(state: TermState, key: MeetingKey) -> str:
              time=meeting.start.strftime("%H:%M"))
 
 
+def _tell_if_applied(request: SwapRequest) -> None:
+    """Once a swap has changed the meetings, everyone concerned gets a message (calendars lag)."""
+    if request.status == SwapStatus.ACCEPTED:
+        notify.send_all(request.center_id, notify.swap_accepted(term_state(request.version), request, utcnow()))
+
+
 # --------------------------------------------------------------------------- facilitators
 
 
@@ -166,7 +173,9 @@ def ask(center_id: int) -> str | Response:
                     target = db.session.get(Facilitator, int(form.colleague.data))
                     if target is None or target.center_id != center.id:
                         raise swaps.SwapError(_("Choose a colleague of this center."))
-                swaps.request_swap(version, me, keys, target=target, take=take, note=form.note.data or "")
+                made = swaps.request_swap(version, me, keys, target=target, take=take, note=form.note.data or "")
+                asked = [target] if target is not None else [c.facilitator for c in candidates]
+                notify.send_all(center.id, notify.swap_requested(state, made, asked, utcnow()))
                 db.session.commit()
             except swaps.SwapError as error:
                 db.session.rollback()
@@ -196,6 +205,7 @@ def _answer(center_id: int, request_id: int, action: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
             {"accept": swaps.accept, "decline": swaps.decline, "cancel": swaps.cancel}[action](found, me)
+            _tell_if_applied(found)
             db.session.commit()
         except swaps.SwapError as error:
             db.session.rollback()
@@ -253,6 +263,7 @@ def decide(center_id: int, request_id: int, action: str) -> Response:
     if ConfirmForm().validate_on_submit():
         try:
             (swaps.approve if action == "approve" else swaps.reject)(found, current_user)
+            _tell_if_applied(found)
             db.session.commit()
         except swaps.SwapError as error:
             db.session.rollback()
@@ -274,6 +285,7 @@ def assign(center_id: int, request_id: int) -> Response:
         try:
             assert taker is not None
             swaps.accept(found, taker, assigned_by=current_user)
+            _tell_if_applied(found)
             db.session.commit()
         except swaps.SwapError as error:
             db.session.rollback()
@@ -301,6 +313,7 @@ def cancel_meeting(center_id: int) -> str | Response:
     if request.method == "POST" and form.validate():
         try:
             swaps.cancel_meeting(version, key, current_user)
+            notify.send_all(center.id, notify.meeting_cancelled(term_state(version), key, utcnow()))
             db.session.commit()
         except swaps.SwapError as error:
             db.session.rollback()
