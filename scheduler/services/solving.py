@@ -93,9 +93,12 @@ def active_job(center: Center) -> SolveJob | None:
     )
 
 
-def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: int = 0) -> SolveJob:
+def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: int = 0,
+               stay_close_to: ScheduleVersion | None = None) -> SolveJob:
     """A queued job for ``center`` holding the scenario as it is now. The caller commits, then
-    calls :func:`dispatch`. Two solves of one center at once are refused."""
+    calls :func:`dispatch`. Two solves of one center at once are refused. With ``stay_close_to``
+    (the published version, mid-term), the solve pays for every change to it, so only what must
+    change changes."""
     if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
         raise SolveRefusedError(
             _("Choose a time limit between %(low)d and %(high)d seconds.", low=MIN_TIME_LIMIT_S,
@@ -115,6 +118,8 @@ def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: 
         params["hint_version_id"] = pinned.hint_version_id
     if pinned.stale:
         params["stale_pins"] = len(pinned.stale)
+    if stay_close_to is not None:
+        params["baseline"] = term_baseline(stay_close_to)
     job = SolveJob(center=center, created_by=user, time_limit_s=float(time_limit_s), scenario=scenario.to_dict(),
                    params=params,
                    backend="rq" if current_app.config.get("REDIS_URL") else "thread")
@@ -302,6 +307,19 @@ def _hint_schedule(version_id: int | None) -> Schedule | None:
     return load_schedule(version.schedule)
 
 
+def term_baseline(version: ScheduleVersion, day: dt.date | None = None) -> dict[str, Any]:
+    """The published schedule as the term stands on ``day`` (today): its groups with today's members,
+    after everyone who has left or joined since publishing."""
+    from scheduler.services.term import rosters
+
+    start = dt.date.fromisoformat(version.scenario["center"]["term_start"])
+    on = max(day or dt.date.today(), start)
+    by_group = rosters(version)
+    baseline = dict(version.schedule)
+    baseline["groups"] = [{**g, "members": list(by_group[g["id"]].on(on))} for g in version.schedule["groups"]]
+    return baseline
+
+
 def run_job(job_id: int) -> None:
     """Run one queued job to its end in the current app context."""
     job = db.session.get(SolveJob, job_id)
@@ -324,9 +342,13 @@ def run_job(job_id: int) -> None:
         from solver.solve import SolveParams, solve
 
         scenario = load_scenario(scenario_data)
+        from solver.schedule import load_schedule
+        from solver.stability import Stability
+
+        baseline = job_params.get("baseline")
         params = SolveParams(time_limit_s=time_limit_s, workers=int(job_params.get("workers", 2)),
                              seed=int(job_params.get("seed", 0)), pins=_solver_pins(job_params.get("pins")),
-                             hint=hint)
+                             hint=hint, stability=Stability(load_schedule(baseline)) if baseline else None)
 
         def on_progress(progress: Progress) -> None:
             heartbeat.latest = progress

@@ -31,6 +31,10 @@ PIN_KINDS = {PinKind.GROUP_SLOTS: _l("times"), PinKind.GROUP_ROOM: _l("room"),
 
 class BuildForm(FlaskForm):
     time_limit_s = SelectField(_l("Time to spend searching"), choices=TIME_LIMITS, coerce=int, default=60)
+    stay_close = BooleanField(_l("Keep the published schedule: change only what must change"), default=True,
+                              description=_l("During the term, people already meet in their groups. With this on, "
+                                             "moving anyone, or any group's time, room or facilitator, costs "
+                                             "points, so the new draft stays as close as it can."))
 
 
 class ConfirmForm(FlaskForm):
@@ -91,7 +95,9 @@ def build(center_id: int) -> str | Response:
                                versions=versions.list_versions(center),
                                published=versions.current_published(center)), 400
     try:
-        job = solving.create_job(center, current_user, form.time_limit_s.data or 60)
+        published = versions.current_published(center)
+        job = solving.create_job(center, current_user, form.time_limit_s.data or 60,
+                                 stay_close_to=published if published is not None and form.stay_close.data else None)
         solving.commit_new_job(job)
     except solving.SolveRefusedError as refusal:
         db.session.rollback()
