@@ -49,6 +49,7 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
                                           make_coordinator: Callable[..., None]) -> None:
     cid = setup_term(app, make_coordinator)
     sign_in(client, "ana@staff.example.org")
+    assert client.get("/").headers["Location"] == f"/centers/{cid}/cover/"  # a facilitator's start page
     page = client.get(f"/centers/{cid}/cover/").get_data(as_text=True)
     assert "Ask for cover" in page and "Art group, 2027-01-11 at 09:00" in page
     assert "Get a calendar link for my phone" in page

@@ -30,6 +30,10 @@ def index() -> str | Response:
     centers = coordinated_centers(current_user)
     if len(centers) == 1:
         return redirect(url_for("coordinator.dashboard", center_id=centers[0].id))
+    facilitating = sorted(current_user.center_ids(CenterRole.FACILITATOR))
+    if not centers and len(facilitating) == 1:
+        # A facilitator's start page is their own meetings, cover requests and calendar.
+        return redirect(url_for("swaps.my_cover", center_id=facilitating[0]))
     return render_template("coordinator/index.html", centers=centers)
 
 
