@@ -205,3 +205,47 @@ def test_email_bodies_with_links_never_reach_the_log(app: Flask, client: FlaskCl
     sign_in(client, "ana@example.org")
     client.post(f"/centers/{center_id}/answers/p1/invite")
     assert "in the outbox" in caplog.text and "/p/" not in caplog.text
+
+
+def test_a_facilitator_is_invited_chooses_a_password_and_keeps_their_times(
+        app: Flask, client: FlaskClient, center_id: int, counts: Callable[[], dict[str, int]]) -> None:
+    sign_in(client, "ana@example.org")
+    response = client.post(f"/centers/{center_id}/answers/facilitators/fac1/invite", follow_redirects=True)
+    assert "waiting in the outbox" in response.get_data(as_text=True)
+    outbox = client.get(f"/centers/{center_id}/outbox").get_data(as_text=True)
+    link = re.search(r"http://localhost(/welcome/[A-Za-z0-9_.-]+)", outbox)
+    assert link, outbox
+    client.post("/sign-out")
+
+    welcome = link.group(1)
+    before = counts()
+    short = client.post(welcome, data={"password": "short", "again": "short"})
+    assert "at least" in short.get_data(as_text=True)
+    differ = client.post(welcome, data={"password": "a long enough sentence", "again": "another long sentence"})
+    assert "not the same" in differ.get_data(as_text=True)
+    assert counts() == before
+    response = client.post(welcome, data={"password": "a long enough sentence", "again": "a long enough sentence"})
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"] == f"/centers/{center_id}/cover/"
+    assert client.get(welcome).status_code == 404  # used once, then it stops working
+
+    page = client.get(f"/centers/{center_id}/me/times").get_data(as_text=True)
+    assert "My available times" in page
+    slots = current_scenario_slots(app, center_id)
+    form = {f"slot-{s}": "no" for s in slots} | {f"slot-{slots[0]}": "available", f"slot-{slots[2]}": "if_needed"}
+    response = client.post(f"/centers/{center_id}/me/times", data=form, follow_redirects=True)
+    assert "Your times are saved" in response.get_data(as_text=True)
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        fac1 = next(f for f in current_scenario(center)["facilitators"] if f["id"] == "fac1")
+        assert fac1["available"] == [slots[0]] and fac1["if_needed"] == [slots[2]]
+    client.post("/sign-out")
+    assert client.post("/sign-in", data={"email": "fac1@example.org", "password": "a long enough sentence"}
+                       ).status_code == 302
+
+
+def test_a_forged_or_foreign_welcome_link_does_nothing(client: FlaskClient, center_id: int) -> None:
+    assert client.get("/welcome/not-a-token").status_code == 404
+    assert client.post("/welcome/eyJ1IjoxfQ.forged.sig", data={"password": "x" * 20, "again": "x" * 20}
+                       ).status_code == 404

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField
-from wtforms.validators import Optional
+from wtforms import DateField, PasswordField
+from wtforms.validators import InputRequired, Optional
 
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, MailStatus, OutboxMessage, Participant
-from scheduler.services import accounts, feed_tokens, mail
+from scheduler.services import accounts, feed_tokens, mail, staff_invitations
 from scheduler.services import editing as svc
 from scheduler.services import self_service as answers_svc
 from scheduler.views.coordinator import get_center_or_404
@@ -199,3 +199,80 @@ def retry(center_id: int, message_id: int) -> Response:
         _report_send(message, message.to_name or message.to_email)
     return redirect(url_for("self_service.outbox", center_id=center.id))
 
+
+
+# --------------------------------------------------------------------------- facilitators
+
+
+class WelcomeForm(FlaskForm):
+    password = PasswordField(_l("Choose a password (at least 12 characters; a short sentence works well)"),
+                             validators=[InputRequired()])
+    again = PasswordField(_l("The same password again"), validators=[InputRequired()])
+
+
+@bp.post("/centers/<int:center_id>/answers/facilitators/<code>/invite")
+@login_required
+def invite_facilitator(center_id: int, code: str) -> Response:
+    center = get_center_or_404(center_id)
+    facilitator = next((f for f in center.facilitators if f.code == code), None)
+    if facilitator is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        message = staff_invitations.invite_facilitator(center, facilitator)
+        db.session.commit()
+        _report_send(message, facilitator.name)
+    return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str) -> str | Response:
+    user = staff_invitations.user_for_welcome(token)
+    if user is None:
+        return _no_referrer(make_response(render_template("self_service/gone.html"), 404))
+    form = WelcomeForm()
+    if form.validate_on_submit():
+        if form.password.data != form.again.data:
+            form.again.errors = [*form.again.errors, _("The two passwords are not the same.")]
+        else:
+            try:
+                staff_invitations.set_password(user, form.password.data or "")
+            except accounts.AccountError as error:
+                form.password.errors = [*form.password.errors, error.message]
+            else:
+                db.session.commit()
+                session.clear()  # a fresh session on sign-in: no fixation of an earlier one
+                login_user(user)
+                flash(_("Welcome. Your password is set."), "success")
+                return redirect(url_for("coordinator.index"))
+    return _no_referrer(make_response(render_template("self_service/welcome.html", form=form, email=user.email)))
+
+
+@bp.route("/centers/<int:center_id>/me/times", methods=["GET", "POST"])
+@login_required
+def my_times(center_id: int) -> str | Response:
+    from scheduler.views.swaps import get_own_facilitator_or_404
+
+    center, me = get_own_facilitator_or_404(center_id)
+    data = svc.current_scenario(center)
+    index = svc.find_index(data, "facilitators", me.code)
+    assert index is not None
+    person = data["facilitators"][index]
+    answers = answers_svc.current_answers(person)
+    form = ConfirmForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        answers = answers_svc.parse(request.form, {**data, "activities": []})
+        if not answers.errors:
+            item = {**person, "available": [s for s, v in answers.levels.items() if v == "available"],
+                    "if_needed": [s for s, v in answers.levels.items() if v == "if_needed"]}
+            result = svc.apply_change(center, svc.put_item("facilitators", index, item), before=data)
+            if result.ok:
+                db.session.commit()
+                flash(_("Your times are saved. They count from the next schedule your coordinator builds."),
+                      "success")
+                return redirect(url_for("self_service.my_times", center_id=center.id))
+            db.session.rollback()
+            problems = [*(m for ms in result.field_problems.values() for m in ms),
+                        *(str(p) for p in result.other_problems)]
+    return render_template("self_service/my_times.html", center=center, me=me, data=data, answers=answers,
+                           form=form, problems=problems, day_names=DAY_NAMES)
