@@ -249,3 +249,27 @@ def test_a_forged_or_foreign_welcome_link_does_nothing(client: FlaskClient, cent
     assert client.get("/welcome/not-a-token").status_code == 404
     assert client.post("/welcome/eyJ1IjoxfQ.forged.sig", data={"password": "x" * 20, "again": "x" * 20}
                        ).status_code == 404
+
+
+def test_the_coordinator_sees_what_changed_since_the_last_solve(app: Flask, client: FlaskClient,
+                                                                center_id: int) -> None:
+    import datetime as dt
+
+    from scheduler.models import ScheduleVersion, VersionStatus
+
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        db.session.add(ScheduleVersion(center_id=center_id, number=1, status=VersionStatus.DRAFT,
+                                       created_at=dt.datetime.now(dt.UTC), solver_status="FEASIBLE",
+                                       scenario=current_scenario(center), schedule={"groups": []}))
+        db.session.commit()
+    sign_in(client, "ana@example.org")
+    page = client.get(f"/centers/{center_id}/answers/").get_data(as_text=True)
+    assert "Nothing has changed since then." in page
+    name = person(app, center_id)["name"]
+    client.post("/sign-out")
+    client.post(link_for(app), data={"rank-act3": "1"})
+    sign_in(client, "ana@example.org")
+    page = client.get(f"/centers/{center_id}/answers/").get_data(as_text=True)
+    assert "Changed since version 1 was built" in page and f"changed: {name}" in page

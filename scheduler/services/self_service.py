@@ -158,3 +158,44 @@ def remind_unanswered(center: Center, coordinator: User | None) -> tuple[int, in
         else:
             sent += 1
     return sent, missing
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What differs between the center's data now and the scenario the latest version was built from."""
+
+    since_version: int
+    added: dict[str, list[str]]    # section -> names
+    removed: dict[str, list[str]]
+    changed: dict[str, list[str]]
+
+    @property
+    def any(self) -> bool:
+        return any(self.added.values()) or any(self.removed.values()) or any(self.changed.values())
+
+
+SECTIONS = ("slots", "rooms", "activities", "facilitators", "participants")
+
+
+def _label(item: dict) -> str:
+    return str(item.get("name") or item["id"])
+
+
+def changes_since_last_solve(center: Center) -> Changes | None:
+    from scheduler.services.versions import list_versions
+
+    versions = list_versions(center)
+    if not versions:
+        return None
+    latest = versions[0]
+    now = svc.current_scenario(center)
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    changed: dict[str, list[str]] = {}
+    for section in SECTIONS:
+        old = {item["id"]: item for item in latest.scenario.get(section, [])}
+        new = {item["id"]: item for item in now.get(section, [])}
+        added[section] = [_label(new[i]) for i in new if i not in old]
+        removed[section] = [_label(old[i]) for i in old if i not in new]
+        changed[section] = [_label(new[i]) for i in new if i in old and new[i] != old[i]]
+    return Changes(latest.number, added, removed, changed)

@@ -117,7 +117,8 @@ def answers(center_id: int) -> str:
     live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
     form = DeadlineForm(deadline=center.answers_deadline)
     return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
-                           confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at))
+                           confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
+                           changes=answers_svc.changes_since_last_solve(center))
 
 
 @bp.post("/centers/<int:center_id>/answers/deadline")
@@ -129,7 +130,8 @@ def deadline(center_id: int) -> str | Response:
         people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
         live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
         return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
-                               confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at))
+                               confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
+                               changes=answers_svc.changes_since_last_solve(center))
     center.answers_deadline = form.deadline.data
     db.session.commit()
     flash(_("Saved the deadline."), "success")
