@@ -48,6 +48,8 @@ def test_leave_offer_accept(app: Flask, client: FlaskClient, make_coordinator: C
                 data={"group": "art-1", "participant": "p8", "effective": LATER.isoformat()})
     page = client.get(f"/centers/{cid}/waitlists/").get_data(as_text=True)
     assert "The free seat is offered to P8" in page
+    outbox = client.get(f"/centers/{cid}/outbox").get_data(as_text=True)
+    assert "A place is free for you" in outbox and "p8@example.org" in outbox
     from scheduler.models import SeatOffer
 
     with app.app_context():

@@ -184,3 +184,23 @@ def withdraw(seat: SeatOffer, actor: User | None) -> None:
         raise WaitlistError(_("This offer has already been answered."))
     seat.status = OfferStatus.WITHDRAWN
     record(seat.center_id, actor, "seat.withdrawn", f"{seat.participant_code} {seat.group_code}", None, None)
+
+
+def tell_about_offer(center: Center, version: ScheduleVersion, seat: SeatOffer) -> None:
+    """Email the participant that a place is free for them (through the outbox)."""
+    from flask_babel import force_locale
+
+    from scheduler.services import mail
+
+    participant = _participant(center, seat.participant_code)
+    if not participant.email:
+        return
+    state = term_state(version)
+    group = _group(state, seat.group_code)
+    label = next((a.calendar_label or a.name for a in center.activities if a.code == group["activity"]),
+                 group["activity"])
+    with force_locale(participant.locale or "en"):
+        mail.send(center.id, participant.email, participant.name, _("A place is free for you"),
+                  _("Hello %(name)s,\n\nA place is free for you in %(group)s from %(date)s. Please tell your "
+                    "coordinator whether you would like it.\n\n%(center)s", name=participant.name.split()[0],
+                    group=label, date=seat.effective.isoformat(), center=center.name))

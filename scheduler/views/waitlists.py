@@ -96,7 +96,9 @@ def offer(center_id: int) -> Response:
     form = SeatForm()
     if form.validate_on_submit():
         try:
-            waitlist.offer(version, form.group.data, form.participant.data, form.effective.data, current_user)
+            seat = waitlist.offer(version, form.group.data, form.participant.data, form.effective.data,
+                                  current_user)
+            waitlist.tell_about_offer(center, version, seat)
             db.session.commit()
         except waitlist.WaitlistError as error:
             db.session.rollback()
