@@ -1,0 +1,142 @@
+"""A fast greedy schedule, valid by construction, to start the search from (a solution hint).
+
+On large scenarios CP-SAT can take many seconds to find any schedule on its own; handed a complete,
+valid one it starts improving at once, and the progress bar has something to show. The greedy
+opens groups activity by activity, most wanted first: for each group it picks the weekly slots most
+of the still-unplaced people who want the activity can attend, a room, facilitators who are free then,
+and the members who fit (availability, language, needs, groups they are already in, keep-apart,
+keep-together). A group that cannot reach its minimum size is not opened. Groups of an activity are
+numbered largest first, matching the model's symmetry breaking.
+
+Anything it cannot do safely it leaves out. The tests validate its result with ``solver.check`` on
+every shared scenario; the model treats it only as a hint."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+
+from solver.scenario import Activity, Facilitator, Participant, Room, Scenario
+from solver.schedule import Group, Schedule
+
+MAX_SLOT_SETS = 400  # slot combinations tried per group, the most promising first
+
+
+class _State:
+    def __init__(self, scenario: Scenario):
+        self.sc = scenario
+        self.room_busy: set[tuple[str, str]] = set()        # (room, slot)
+        self.fac_busy: set[tuple[str, str]] = set()         # (facilitator, slot)
+        self.fac_load: dict[str, int] = defaultdict(int)
+        self.person_busy: set[tuple[str, str]] = set()      # (participant, slot)
+        self.person_groups: dict[str, list[tuple[str, str]]] = defaultdict(list)  # p -> [(activity, group)]
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        self.together: dict[str, set[str]] = defaultdict(set)
+        for p, q in scenario.keep_apart:
+            self.apart[p].add(q)
+            self.apart[q].add(p)
+        for p, q in scenario.keep_together:
+            self.together[p].add(q)
+            self.together[q].add(p)
+
+    def may_join(self, p: Participant, a: Activity, gid: str, slots: tuple[str, ...], room_features: set[str],
+                 members: list[str]) -> bool:
+        if a.id not in p.preferences or len(self.person_groups[p.id]) >= p.max_groups:
+            return False
+        if any(act == a.id for act, _g in self.person_groups[p.id]):
+            return False
+        if a.language and a.language not in p.languages:
+            return False
+        if not set(p.needs) <= room_features:
+            return False
+        if any(not p.can_attend(s) or (p.id, s) in self.person_busy for s in slots):
+            return False
+        if self.apart[p.id] & set(members):
+            return False
+        # keep_together: a partner already in another group of this activity forbids this one.
+        return not any(act == a.id and g != gid
+                       for q in self.together[p.id] for act, g in self.person_groups[q])
+
+
+def _slot_sets(sc: Scenario, a: Activity, candidates: list[str], score: dict[str, int]) -> list[tuple[str, ...]]:
+    ranked = sorted(candidates, key=lambda s: -score[s])[:12]
+    sets = []
+    for combo in combinations(ranked, a.sessions_per_week):
+        if len({sc.slot(s).day for s in combo}) == a.sessions_per_week:
+            sets.append(combo)
+    sets.sort(key=lambda combo: -min(score[s] for s in combo))
+    return sets[:MAX_SLOT_SETS]
+
+
+def greedy_schedule(sc: Scenario) -> Schedule | None:
+    """A valid schedule, or None when the greedy could not honour ``min_groups``."""
+    st = _State(sc)
+    demand = {a.id: sum(1 for p in sc.participants if a.id in p.preferences) for a in sc.activities}
+    groups: list[Group] = []
+    # Activities that must open groups first, then the most wanted.
+    for a in sorted(sc.activities, key=lambda a: (-a.min_groups, -demand[a.id], a.id)):
+        opened: list[Group] = []
+        facs = [f for f in sc.facilitators if set(a.required_skills) <= set(f.skills)
+                and (not a.language or a.language in f.languages)]
+        rooms = [r for r in sc.rooms if set(a.room_features) <= set(r.features) and r.capacity >= a.min_size]
+        for k in range(1, a.max_groups + 1):
+            gid = f"{a.id}-{k}"
+            waiting = [p for p in sc.participants if a.id in p.preferences
+                       and len(st.person_groups[p.id]) < p.max_groups
+                       and all(act != a.id for act, _g in st.person_groups[p.id])]
+            if not waiting and len(opened) >= a.min_groups:
+                break
+            score = {s.id: sum(1 for p in waiting if p.can_attend(s.id) and (p.id, s.id) not in st.person_busy)
+                     for s in sc.slots}
+            candidates = [s.id for s in sc.slots
+                          if sum(1 for f in facs if f.can_attend(s.id) and (f.id, s.id) not in st.fac_busy)
+                          >= a.facilitators_per_group]
+            made = _open_group(st, a, gid, waiting, _slot_sets(sc, a, candidates, score), facs, rooms)
+            if made is None:
+                break
+            opened.append(made)
+        if len(opened) < a.min_groups:
+            return None
+        # Largest first, numbered 1..n, as the model's symmetry breaking orders them.
+        for k, group in enumerate(sorted(opened, key=lambda g: -len(g.members)), start=1):
+            groups.append(Group(f"{a.id}-{k}", a.id, group.sessions, group.room, group.facilitators, group.members))
+    return Schedule(status="FEASIBLE", groups=tuple(groups))
+
+
+def _open_group(st: _State, a: Activity, gid: str, waiting: list[Participant], slot_sets: list[tuple[str, ...]],
+                facs: list[Facilitator], rooms: list[Room]) -> Group | None:
+    for slots in slot_sets:
+        leaders = [f.id for f in facs
+                   if all(f.can_attend(s) and (f.id, s) not in st.fac_busy for s in slots)
+                   and st.fac_load[f.id] + len(slots) <= f.max_sessions_per_week]
+        if len(leaders) < a.facilitators_per_group:
+            continue
+        leaders.sort(key=lambda f: st.fac_load[f])
+        free_rooms = [r for r in rooms if all((r.id, s) not in st.room_busy for s in slots)]
+        if not free_rooms:
+            continue
+        for room in sorted(free_rooms, key=lambda r: (-r.capacity, r.id))[:3]:
+            features = set(room.features)
+            limit = min(a.max_size, room.capacity)
+            members: list[str] = []
+            # Those who want it most (by their ranking) first.
+            for p in sorted(waiting, key=lambda p: (p.preferences.index(a.id), p.id)):
+                if len(members) >= limit:
+                    break
+                if st.may_join(p, a, gid, slots, features, members):
+                    members.append(p.id)
+            if len(members) < a.min_size:
+                continue
+            chosen = tuple(leaders[: a.facilitators_per_group])
+            for s in slots:
+                st.room_busy.add((room.id, s))
+                for f in chosen:
+                    st.fac_busy.add((f, s))
+                for p in members:
+                    st.person_busy.add((p, s))
+            for f in chosen:
+                st.fac_load[f] += len(slots)
+            for p in members:
+                st.person_groups[p].append((a.id, gid))
+            return Group(gid, a.id, tuple(slots), room.id, chosen, tuple(members))
+    return None
