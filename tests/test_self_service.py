@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler.extensions import db
-from scheduler.models import Center, MailStatus, OutboxMessage, Participant
+from scheduler.models import Center, CenterRole, MailStatus, Membership, OutboxMessage, Participant, User
 from scheduler.services import accounts
 from scheduler.services.editing import current_scenario
 from tests.conftest import sign_in
@@ -273,3 +273,54 @@ def test_the_coordinator_sees_what_changed_since_the_last_solve(app: Flask, clie
     sign_in(client, "ana@example.org")
     page = client.get(f"/centers/{center_id}/answers/").get_data(as_text=True)
     assert "Changed since version 1 was built" in page and f"changed: {name}" in page
+
+
+def test_facilitators_edit_their_skills_only_when_the_center_allows(app: Flask, client: FlaskClient,
+                                                                    center_id: int) -> None:
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        fac1 = next(f for f in center.facilitators if f.code == "fac1")
+        user = User(email="fac1@staff.example.org", password_hash=accounts.hash_password("a long enough sentence"))
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(user_id=user.id, center_id=center_id, role=CenterRole.FACILITATOR))
+        fac1.user_id = user.id
+        db.session.commit()
+        skills_before = list(fac1.skills)
+    slots = current_scenario_slots(app, center_id)
+    form = {f"slot-{s}": "available" for s in slots} | {"skills": ["cbt"], "languages": []}
+    sign_in(client, "fac1@staff.example.org", "a long enough sentence")
+    assert 'name="skills"' not in client.get(f"/centers/{center_id}/me/times").get_data(as_text=True)
+    client.post(f"/centers/{center_id}/me/times", data=form)
+    with app.app_context():
+        fac = next(f for f in current_scenario(db.session.get(Center, center_id))["facilitators"]  # type: ignore[arg-type]
+                   if f["id"] == "fac1")
+        assert fac["skills"] == skills_before  # not allowed: unchanged
+
+    client.post("/sign-out")
+    sign_in(client, "ana@example.org")
+    client.post(f"/centers/{center_id}/answers/deadline", data={"facilitators_edit_profile": "y"})
+    client.post("/sign-out")
+    sign_in(client, "fac1@staff.example.org", "a long enough sentence")
+    assert 'name="skills"' in client.get(f"/centers/{center_id}/me/times").get_data(as_text=True)
+    client.post(f"/centers/{center_id}/me/times", data=form)
+    with app.app_context():
+        fac = next(f for f in current_scenario(db.session.get(Center, center_id))["facilitators"]  # type: ignore[arg-type]
+                   if f["id"] == "fac1")
+        assert fac["skills"] == ["cbt"]
+
+
+def test_the_coordinator_writes_what_participants_read_and_a_discreet_calendar_name(
+        app: Flask, client: FlaskClient, center_id: int) -> None:
+    sign_in(client, "ana@example.org")
+    page = client.get(f"/centers/{center_id}/answers/activities/act1").get_data(as_text=True)
+    assert "What participants see about" in page
+    client.post(f"/centers/{center_id}/answers/activities/act1",
+                data={"calendar_label": "Tuesday group", "description": "We meet, talk and learn calm."})
+    response = client.post(f"/centers/{center_id}/answers/activities/act1", data={"description": "x" * 501})
+    assert "Field cannot be longer than 500 characters" in response.get_data(as_text=True)
+    client.post("/sign-out")
+    text = client.get(link_for(app)).get_data(as_text=True)
+    assert "We meet, talk and learn calm." in text
+    assert client.get(f"/centers/{center_id}/answers/activities/nothing").status_code == 302  # signed out

@@ -28,6 +28,8 @@ class Center(db.Model):
     swaps_need_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     # After this date participants' answers on their own page are read-only.
     answers_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    # Facilitators may edit their own skills and languages (otherwise only the coordinator can).
+    facilitators_edit_profile: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"

@@ -45,6 +45,16 @@ def choices(data: dict) -> tuple[list[str], list[str]]:
     return features, languages
 
 
+def staff_choices(data: dict) -> tuple[list[str], list[str]]:
+    """The skills and languages a facilitator can pick from at this center."""
+    skills = sorted({s for a in data["activities"] for s in a.get("required_skills", [])}
+                    | {s for f in data["facilitators"] for s in f.get("skills", [])})
+    languages = sorted({lang for f in data["facilitators"] for lang in f.get("languages", [])}
+                       | {a["language"] for a in data["activities"] if a.get("language")}
+                       | {lang for p in data["participants"] for lang in p.get("languages", [])})
+    return skills, languages
+
+
 def parse(form: dict[str, str] | object, data: dict) -> Answers:
     """Read the page's fields; every problem is kept next to its field, in plain words."""
     get = form.get  # type: ignore[attr-defined]

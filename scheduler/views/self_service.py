@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, PasswordField
-from wtforms.validators import InputRequired, Optional
+from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
@@ -32,6 +32,7 @@ class ConfirmForm(FlaskForm):
 
 class DeadlineForm(FlaskForm):
     deadline = DateField(_l("Answers can be changed until (empty: no limit)"), validators=[Optional()])
+    facilitators_edit_profile = BooleanField(_l("Facilitators may change their own skills and languages"))
 
 
 def _participant_or_gone(token: str) -> Participant:
@@ -115,7 +116,7 @@ def answers(center_id: int) -> str:
     center = get_center_or_404(center_id)
     people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
     live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
-    form = DeadlineForm(deadline=center.answers_deadline)
+    form = DeadlineForm(deadline=center.answers_deadline, facilitators_edit_profile=center.facilitators_edit_profile)
     return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
                            confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
                            changes=answers_svc.changes_since_last_solve(center))
@@ -133,8 +134,9 @@ def deadline(center_id: int) -> str | Response:
                                confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
                                changes=answers_svc.changes_since_last_solve(center))
     center.answers_deadline = form.deadline.data
+    center.facilitators_edit_profile = bool(form.facilitators_edit_profile.data)
     db.session.commit()
-    flash(_("Saved the deadline."), "success")
+    flash(_("Saved."), "success")
     return redirect(url_for("self_service.answers", center_id=center.id))
 
 
@@ -267,6 +269,10 @@ def my_times(center_id: int) -> str | Response:
         if not answers.errors:
             item = {**person, "available": [s for s, v in answers.levels.items() if v == "available"],
                     "if_needed": [s for s, v in answers.levels.items() if v == "if_needed"]}
+            if center.facilitators_edit_profile:
+                known_skills, known_languages = answers_svc.staff_choices(data)
+                item["skills"] = [x for x in request.form.getlist("skills") if x in known_skills]
+                item["languages"] = [x for x in request.form.getlist("languages") if x in known_languages]
             result = svc.apply_change(center, svc.put_item("facilitators", index, item), before=data)
             if result.ok:
                 db.session.commit()
@@ -276,5 +282,31 @@ def my_times(center_id: int) -> str | Response:
             db.session.rollback()
             problems = [*(m for ms in result.field_problems.values() for m in ms),
                         *(str(p) for p in result.other_problems)]
+    known_skills, known_languages = answers_svc.staff_choices(data)
     return render_template("self_service/my_times.html", center=center, me=me, data=data, answers=answers,
-                           form=form, problems=problems, day_names=DAY_NAMES)
+                           form=form, problems=problems, day_names=DAY_NAMES, person=person,
+                           known_skills=known_skills, known_languages=known_languages)
+
+
+class ActivityTextForm(FlaskForm):
+    calendar_label = StringField(_l("Name in participants' calendars (empty: the activity's name)"),
+                                 validators=[Length(max=200)])
+    description = TextAreaField(_l("A sentence or two for participants choosing"), validators=[Length(max=500)])
+
+
+@bp.route("/centers/<int:center_id>/answers/activities/<code>", methods=["GET", "POST"])
+@login_required
+def activity_text(center_id: int, code: str) -> str | Response:
+    """What participants read about an activity, and the discreet name their calendars show."""
+    center = get_center_or_404(center_id)
+    activity = next((a for a in center.activities if a.code == code), None)
+    if activity is None:
+        abort(404)
+    form = ActivityTextForm(obj=activity)
+    if form.validate_on_submit():
+        activity.calendar_label = (form.calendar_label.data or "").strip() or None
+        activity.description = (form.description.data or "").strip()
+        db.session.commit()
+        flash(_("Saved what participants see about %(name)s.", name=activity.name), "success")
+        return redirect(url_for("self_service.answers", center_id=center.id) + "#activities")
+    return render_template("self_service/activity_text.html", center=center, activity=activity, form=form)

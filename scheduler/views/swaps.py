@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler.extensions import db
+from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
 from scheduler.services import audit, feed_tokens, notify, swaps, versions
@@ -118,13 +119,21 @@ def my_cover(center_id: int) -> str:
     version, state = published
     today = dt.date.today()
     upcoming = [m for m in state.led_by(me.code) if m.date >= today]
+    on = max(today, dt.date.fromisoformat(version.scenario["center"]["term_start"]))
+    names = {p["id"]: p["name"] for p in version.scenario["participants"]}
+    rooms = {r["id"]: r["name"] for r in version.scenario["rooms"]}
+    slots = {s["id"]: s for s in version.scenario["slots"]}
+    my_groups = [{"id": g["id"], "activity": state.activity(g["activity"])["name"],
+                  "times": [slots[s] for s in g["sessions"]], "room": rooms.get(g["room"], g["room"]),
+                  "members": sorted(names.get(p, p) for p in state.rosters[g["id"]].on(on))}
+                 for g in version.schedule["groups"] if me.code in g["facilitators"]]
     requests = [r for r in swaps.requests_for(center, me) if r.version_id == version.id]
     takeable = [r for r in requests if r.status == SwapStatus.OPEN and r.requester_id != me.id
                 and (r.target_id == me.id or r.target_id is None)]
     mine = [r for r in requests if r.requester_id == me.id]
     return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
                            takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
-                           MeetingKey=MeetingKey, calendar=calendar)
+                           MeetingKey=MeetingKey, calendar=calendar, my_groups=my_groups, day_names=DAY_NAMES)
 
 
 @bp.post("/cover/calendar")
