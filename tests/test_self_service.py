@@ -324,3 +324,13 @@ def test_the_coordinator_writes_what_participants_read_and_a_discreet_calendar_n
     text = client.get(link_for(app)).get_data(as_text=True)
     assert "We meet, talk and learn calm." in text
     assert client.get(f"/centers/{center_id}/answers/activities/nothing").status_code == 302  # signed out
+
+
+def test_every_facilitator_not_invited_yet_is_invited_at_once(app: Flask, client: FlaskClient, center_id: int) -> None:
+    sign_in(client, "ana@example.org")
+    response = client.post(f"/centers/{center_id}/answers/facilitators/invite-all", follow_redirects=True)
+    assert "Invited 8 facilitators. 0 have no email address." in response.get_data(as_text=True)
+    response = client.post(f"/centers/{center_id}/answers/facilitators/invite-all", follow_redirects=True)
+    assert "Invited 0 facilitators." in response.get_data(as_text=True)  # nobody twice
+    with app.app_context():
+        assert db.session.query(OutboxMessage).count() == 8

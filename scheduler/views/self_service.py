@@ -228,6 +228,19 @@ def invite_facilitator(center_id: int, code: str) -> Response:
     return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
 
 
+@bp.post("/centers/<int:center_id>/answers/facilitators/invite-all")
+@login_required
+def invite_all_facilitators(center_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    if ConfirmForm().validate_on_submit():
+        waiting = [f for f in center.facilitators if f.user_id is None]
+        sent = sum(1 for f in waiting if staff_invitations.invite_facilitator(center, f) is not None)
+        db.session.commit()
+        flash(_("Invited %(sent)d facilitators. %(missing)d have no email address.", sent=sent,
+                missing=len(waiting) - sent), "success")
+    return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
+
+
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str) -> str | Response:
     user = staff_invitations.user_for_welcome(token)
