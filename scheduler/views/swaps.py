@@ -208,7 +208,10 @@ def _parse_trade(center: Center, form: AskForm) -> tuple[Facilitator | None, lis
     return target, [MeetingKey(dt.date.fromisoformat(day), slot, group)]
 
 
-def _answer(center_id: int, request_id: int, action: str) -> Response:
+@bp.post("/cover/requests/<int:request_id>/<any(accept, decline, cancel):action>")
+@login_required
+def answer(center_id: int, request_id: int, action: str) -> Response:
+    """Accept or decline a colleague's request, or withdraw one's own."""
     center, me = get_own_facilitator_or_404(center_id)
     found = get_request_or_404(center, request_id)
     if ConfirmForm().validate_on_submit():
@@ -223,24 +226,6 @@ def _answer(center_id: int, request_id: int, action: str) -> Response:
             flash({"accept": _("Thank you: the meetings are yours."), "decline": _("Declined."),
                    "cancel": _("Your request is withdrawn.")}[action], "success")
     return redirect(url_for("swaps.my_cover", center_id=center.id))
-
-
-@bp.post("/cover/requests/<int:request_id>/accept")
-@login_required
-def accept(center_id: int, request_id: int) -> Response:
-    return _answer(center_id, request_id, "accept")
-
-
-@bp.post("/cover/requests/<int:request_id>/decline")
-@login_required
-def decline(center_id: int, request_id: int) -> Response:
-    return _answer(center_id, request_id, "decline")
-
-
-@bp.post("/cover/requests/<int:request_id>/cancel")
-@login_required
-def cancel(center_id: int, request_id: int) -> Response:
-    return _answer(center_id, request_id, "cancel")
 
 
 # --------------------------------------------------------------------------- coordinators
