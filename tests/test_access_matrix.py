@@ -121,7 +121,7 @@ def url(app: Flask, endpoint: str, ids: dict[str, Any]) -> str:
             values[name] = ids[name]
         else:
             values[name] = {"code": "p1", "number": 1, "index": 0, "pin_id": 1, "group_id": "art-1",
-                            "token": "x" * 43, "filename": "style.css"}[name]
+                            "token": "x" * 43, "filename": "style.css", "subject": "r1"}[name]
     with app.test_request_context():
         return url_for(endpoint, **values)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 import icalendar
@@ -252,3 +253,29 @@ def test_calendar_links_of_another_center_are_404(app: Flask, client: FlaskClien
     assert client.get(f"/centers/{cid}/calendars/participants/p1").status_code == 404
     assert client.post(f"/centers/{cid}/calendars/participants/p1/rotate").status_code == 404
     assert client.get(f"/feeds/{tokens['p1']}.ics").status_code == 200
+
+
+def test_staff_calendars_for_the_center_a_group_and_a_room_name_no_participant(
+        app: Flask, client: FlaskClient, tokens: dict[str, str], make_coordinator: Any) -> None:
+    from tests.conftest import sign_in
+
+    make_coordinator("coord@example.org", "Swaps")
+    sign_in(client, "coord@example.org")
+    cid = swaps_center(app)
+    page = client.get(f"/centers/{cid}/calendars/").get_data(as_text=True)
+    assert "The whole center" in page and "Group art-1 (Art group)" in page and "Room: Room 1" in page
+    for target in ("center", "group/art-1", "room/r1"):
+        client.post(f"/centers/{cid}/calendars/staff/{target}")
+    assert client.post(f"/centers/{cid}/calendars/staff/group/nope").status_code == 404
+    assert client.post(f"/centers/{cid}/calendars/staff/center/extra").status_code == 404
+    page = client.get(f"/centers/{cid}/calendars/").get_data(as_text=True)
+    urls = re.findall(r"<code>http://localhost(/feeds/[^<]+\.ics)</code>", page)
+    assert len(urls) == 3
+    summaries = []
+    for url in urls:
+        body = client.get(url).data
+        assert CANARY.encode() not in body and b"Pat" not in body
+        summaries.append({str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")})
+    whole, group, room = summaries
+    assert whole == {"Art group", "Spanish talk group"} and group == {"Art group"}
+    assert room == {"Art group"}  # talk-1 meets in room 2

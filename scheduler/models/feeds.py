@@ -24,11 +24,19 @@ class FeedToken(db.Model):
 
     __tablename__ = "feed_tokens"
     __table_args__ = (
-        CheckConstraint("(participant_id IS NULL) <> (facilitator_id IS NULL)", name="one_person"),
+        CheckConstraint("scope IN ('person', 'group', 'room', 'center')", name="known_scope"),
+        # A person's feed names exactly one person; a group's or room's names its code; the center's neither.
+        CheckConstraint("(scope = 'person' AND (participant_id IS NULL) <> (facilitator_id IS NULL)) OR "
+                        "(scope <> 'person' AND participant_id IS NULL AND facilitator_id IS NULL)",
+                        name="one_subject"),
+        CheckConstraint("(scope IN ('group', 'room')) = (subject IS NOT NULL)", name="subject_when_needed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    # person: one participant's or facilitator's own calendar; group / room / center: for staff.
+    scope: Mapped[str] = mapped_column(String(16), default="person", server_default="person")
+    subject: Mapped[str | None] = mapped_column(String(64))  # the group's or room's code
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"),
                                                        index=True)
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("facilitators.id", ondelete="CASCADE"),

@@ -141,9 +141,10 @@ def _build(row: FeedToken, center: Center, version: ScheduleVersion | None, loca
         revisions = _revisions(center, state, labels)
         if row.participant is not None:
             body = _participant_feed(center, version, state, row.participant.code, labels, revisions)
-        else:
-            assert row.facilitator is not None
+        elif row.facilitator is not None:
             body = _facilitator_feed(center, version, state, row.facilitator.code, revisions)
+        else:
+            body = _staff_feed(center, version, state, row.scope, row.subject, revisions)
     stamps = [r.modified for r in revisions.values()] + [
         m.change.changed_at for m in state.meetings if m.change and m.change.changed_at]
     return _finish(center, body, max(stamps, default=aware(version.published_at or utcnow())))
@@ -206,3 +207,20 @@ def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState
                                _("Group %(group)s, %(count)d members", group=m.group_id, count=len(m.members)))
 
     return _render(center, version, series, text, revisions, taken_over)
+
+
+def _staff_feed(center: Center, version: ScheduleVersion, state: TermState, scope: str, subject: str | None,
+                revisions: dict[str, feeds.Revision]) -> bytes:
+    """The whole center, one group or one room: activity, room, facilitators' first names and member
+    counts; never a participant's name."""
+    meetings = [m for m in state.meetings
+                if scope == "center" or (scope == "group" and m.group_id == subject)
+                or (scope == "room" and m.room == subject)]
+
+    def text(m: Meeting) -> feeds.EventText:
+        leaders = ", ".join(_first_name(state.facilitator_name(f)) for f in m.facilitators)
+        return feeds.EventText(state.activity(m.activity_id)["name"], f"{_room_name(state, m.room)}, {center.name}",
+                               _("Group %(group)s, %(count)d members; with %(names)s", group=m.group_id,
+                                 count=len(m.members), names=leaders))
+
+    return _render(center, version, meetings, text, revisions)

@@ -96,3 +96,32 @@ def feed_url_for_participant(participant: Participant, create: bool = True) -> t
     """For the participant's own page: their feed URLs, creating a token the first time."""
     token = token_for(participant, create=create)
     return feed_urls(token) if token else None
+
+
+# Staff calendars: a whole center, one group, or one room (they name no participant).
+SCOPES = ("center", "group", "room")
+
+
+def _scope_filter(center_id: int, scope: str, subject: str | None) -> list[object]:
+    return [FeedToken.center_id == center_id, FeedToken.scope == scope,
+            FeedToken.subject.is_(None) if subject is None else FeedToken.subject == subject,
+            FeedToken.revoked_at.is_(None)]
+
+
+def scoped_token(center_id: int, scope: str, subject: str | None) -> str | None:
+    row = db.session.scalar(select(FeedToken).where(*_scope_filter(center_id, scope, subject))
+                            .order_by(FeedToken.id.desc()).limit(1))
+    return _token(row.nonce) if row is not None else None
+
+
+def issue_scoped(center_id: int, scope: str, subject: str | None) -> str:
+    """A new staff-calendar token (the old one stops working now). The caller commits."""
+    assert scope in SCOPES and (subject is None) == (scope == "center")
+    for row in db.session.scalars(select(FeedToken).where(*_scope_filter(center_id, scope, subject))):
+        row.revoked_at = utcnow()
+    nonce = secrets.token_hex(16)
+    token = _token(nonce)
+    db.session.add(FeedToken(center_id=center_id, scope=scope, subject=subject, nonce=nonce,
+                             token_hash=_hash(token)))
+    db.session.flush()
+    return token

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from scheduler.extensions import db
 from scheduler.models import Center, Facilitator, Participant
-from scheduler.services import feed_tokens
+from scheduler.services import feed_tokens, versions
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("calendars", __name__, url_prefix="/centers/<int:center_id>/calendars")
@@ -44,7 +44,36 @@ def qr_svg(url: str) -> Markup:
 @login_required
 def index(center_id: int) -> str:
     center = get_center_or_404(center_id)
-    return render_template("calendars/index.html", center=center)
+    version = versions.current_published(center)
+    groups = [(g["id"], g["activity"]) for g in version.schedule["groups"]] if version else []
+    names = {a.code: a.name for a in center.activities}
+    staff = [("center", None, _("The whole center"))]
+    staff += [("group", gid, _("Group %(group)s (%(activity)s)", group=gid, activity=names.get(act, act)))
+              for gid, act in groups]
+    staff += [("room", room.code, _("Room: %(name)s", name=room.name)) for room in center.rooms]
+    links = {}
+    for scope, subject, _label in staff:
+        token = feed_tokens.scoped_token(center.id, scope, subject)
+        links[(scope, subject)] = feed_tokens.feed_urls(token) if token else None
+    return render_template("calendars/index.html", center=center, staff=staff, links=links, form=ConfirmForm())
+
+
+@bp.post("/staff/<any(center, group, room):scope>", defaults={"subject": None})
+@bp.post("/staff/<any(center, group, room):scope>/<subject>")
+@login_required
+def staff_link(center_id: int, scope: str, subject: str | None) -> Response:
+    """Make (or replace) the calendar link of the whole center, a group or a room."""
+    center = get_center_or_404(center_id)
+    version = versions.current_published(center)
+    known = {"center": {None}, "room": {r.code for r in center.rooms},
+             "group": {g["id"] for g in version.schedule["groups"]} if version else set()}
+    if subject not in known[scope] or (scope == "center") != (subject is None):
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        feed_tokens.issue_scoped(center.id, scope, subject)
+        db.session.commit()
+        flash(_("A new calendar link is ready; any earlier one for it has stopped working."), "success")
+    return redirect(url_for("calendars.index", center_id=center.id) + "#staff")
 
 
 @bp.get("/<any(participants, facilitators):kind>/<code>")
