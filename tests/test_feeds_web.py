@@ -262,6 +262,7 @@ def test_staff_calendars_for_the_center_a_group_and_a_room_name_no_participant(
     make_coordinator("coord@example.org", "Swaps")
     sign_in(client, "coord@example.org")
     cid = swaps_center(app)
+    client.post(f"/centers/{cid}/calendars/address", data={"address": "Calle Mayor 1, Madrid"})
     page = client.get(f"/centers/{cid}/calendars/").get_data(as_text=True)
     assert "The whole center" in page and "Group art-1 (Art group)" in page and "Room: Room 1" in page
     for target in ("center", "group/art-1", "room/r1"):
@@ -277,5 +278,6 @@ def test_staff_calendars_for_the_center_a_group_and_a_room_name_no_participant(
         assert CANARY.encode() not in body and b"Pat" not in body
         summaries.append({str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")})
     whole, group, room = summaries
+    assert b"Calle Mayor 1\\, Madrid" in client.get(urls[0]).data  # LOCATION: room, center, address
     assert whole == {"Art group", "Spanish talk group"} and group == {"Art group"}
     assert room == {"Art group"}  # talk-1 meets in room 2

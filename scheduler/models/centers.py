@@ -30,6 +30,8 @@ class Center(db.Model):
     answers_deadline: Mapped[dt.date | None] = mapped_column(Date)
     # Facilitators may edit their own skills and languages (otherwise only the coordinator can).
     facilitators_edit_profile: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Where the center is, for calendar events (LOCATION) and emails.
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"

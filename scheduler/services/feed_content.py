@@ -93,6 +93,10 @@ def _labels(center: Center) -> dict[str, str]:
     return {a.code: a.calendar_label or a.name for a in center.activities}
 
 
+def _location(center: Center, state: TermState, room: str) -> str:
+    return ", ".join(part for part in (_room_name(state, room), center.name, center.address) if part)
+
+
 def _room_name(state: TermState, code: str) -> str:
     return next((r["name"] for r in state.scenario["rooms"] if r["id"] == code), code)
 
@@ -189,7 +193,7 @@ def _participant_feed(center: Center, version: ScheduleVersion, state: TermState
     def text(m: Meeting) -> feeds.EventText:
         leaders = ", ".join(_first_name(state.facilitator_name(f)) for f in m.facilitators)
         return feeds.EventText(labels.get(m.activity_id, m.activity_id),
-                               f"{_room_name(state, m.room)}, {center.name}",
+                               _location(center, state, m.room),
                                _("With %(names)s", names=leaders) if leaders else "")
 
     return _render(center, version, mine, text, revisions)
@@ -203,7 +207,7 @@ def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState
 
     def text(m: Meeting) -> feeds.EventText:
         activity = state.activity(m.activity_id)["name"]
-        return feeds.EventText(activity, f"{_room_name(state, m.room)}, {center.name}",
+        return feeds.EventText(activity, _location(center, state, m.room),
                                _("Group %(group)s, %(count)d members", group=m.group_id, count=len(m.members)))
 
     return _render(center, version, series, text, revisions, taken_over)
@@ -219,7 +223,7 @@ def _staff_feed(center: Center, version: ScheduleVersion, state: TermState, scop
 
     def text(m: Meeting) -> feeds.EventText:
         leaders = ", ".join(_first_name(state.facilitator_name(f)) for f in m.facilitators)
-        return feeds.EventText(state.activity(m.activity_id)["name"], f"{_room_name(state, m.room)}, {center.name}",
+        return feeds.EventText(state.activity(m.activity_id)["name"], _location(center, state, m.room),
                                _("Group %(group)s, %(count)d members; with %(names)s", group=m.group_id,
                                  count=len(m.members), names=leaders))
 

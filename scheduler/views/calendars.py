@@ -6,10 +6,13 @@ from __future__ import annotations
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import Length
 
 from scheduler.extensions import db
 from scheduler.models import Center, Facilitator, Participant
@@ -23,6 +26,10 @@ KINDS = {"participants": Participant, "facilitators": Facilitator}
 
 class ConfirmForm(FlaskForm):
     """No fields: the CSRF token is the point."""
+
+
+class AddressForm(FlaskForm):
+    address = StringField(_l("The center's address, shown in every calendar event"), validators=[Length(max=300)])
 
 
 def get_person_or_404(center: Center, kind: str, code: str) -> Participant | Facilitator:
@@ -55,7 +62,22 @@ def index(center_id: int) -> str:
     for scope, subject, _label in staff:
         token = feed_tokens.scoped_token(center.id, scope, subject)
         links[(scope, subject)] = feed_tokens.feed_urls(token) if token else None
-    return render_template("calendars/index.html", center=center, staff=staff, links=links, form=ConfirmForm())
+    return render_template("calendars/index.html", center=center, staff=staff, links=links, form=ConfirmForm(),
+                           address_form=AddressForm(address=center.address))
+
+
+@bp.post("/address")
+@login_required
+def address(center_id: int) -> Response:
+    center = get_center_or_404(center_id)
+    form = AddressForm()
+    if form.validate_on_submit():
+        center.address = (form.address.data or "").strip()
+        db.session.commit()
+        flash(_("Saved the address; calendars show it from their next refresh."), "success")
+    else:
+        flash(" ".join(form.address.errors) or _("The page had expired. Please try again."), "error")
+    return redirect(url_for("calendars.index", center_id=center.id))
 
 
 @bp.post("/staff/<any(center, group, room):scope>", defaults={"subject": None})

@@ -42,6 +42,7 @@ def upgrade():
     with op.batch_alter_table('centers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('answers_deadline', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('facilitators_edit_profile', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('address', sa.String(length=300), server_default='', nullable=False))
 
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locale', sa.String(length=8), nullable=True))
@@ -57,6 +58,7 @@ def downgrade():
         batch_op.drop_column('locale')
 
     with op.batch_alter_table('centers', schema=None) as batch_op:
+        batch_op.drop_column('address')
         batch_op.drop_column('facilitators_edit_profile')
         batch_op.drop_column('answers_deadline')
 
