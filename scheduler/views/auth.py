@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from scheduler import ratelimit
 from scheduler.extensions import db
 from scheduler.services.accounts import MAX_PASSWORD_LENGTH, authenticate
 
@@ -42,6 +43,16 @@ def sign_in() -> str | Response:
         return redirect(url_for("coordinator.index"))
     form = SignInForm()
     if form.validate_on_submit():
+        # Per address and per account: guessing is slow, and a lock-out ends with its window.
+        for verdict in (ratelimit.hit("sign-in-ip", request.remote_addr or "-", 30, 300),
+                        ratelimit.hit("sign-in-account", (form.email.data or "").strip().lower(), 10, 900)):
+            if not verdict.allowed:
+                minutes = max(1, round(verdict.retry_after_s / 60))
+                form.password.errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.",
+                                              n=minutes))
+                response = make_response(render_template("auth/sign_in.html", form=form), 429)
+                response.headers["Retry-After"] = str(verdict.retry_after_s)
+                return response
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             db.session.commit()  # a rehashed password, if the hash parameters moved on

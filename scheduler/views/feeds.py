@@ -10,6 +10,7 @@ import re
 
 from flask import Blueprint, Response, abort, request
 
+from scheduler import ratelimit
 from scheduler.services import feed_content, feed_tokens
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -21,8 +22,17 @@ MAX_AGE_S = 900
 def feed(token: str) -> Response:
     row = feed_tokens.resolve(token)
     if row is None:
+        # Guessing tokens is slowed per address; a known token is never limited by others' misses.
+        verdict = ratelimit.hit("token-miss", request.remote_addr or "-", 60, 60)
+        if not verdict.allowed:
+            abort(Response("Too many requests\n", 429, {"Retry-After": str(verdict.retry_after_s)},
+                           mimetype="text/plain"))
         # Plain and constant: the HTML error page would echo the URL, token included.
         abort(Response("Not found\n", 404, mimetype="text/plain"))
+    verdict = ratelimit.hit("feed", row.token_hash, 120, 60)  # calendar apps poll every few minutes at most
+    if not verdict.allowed:
+        abort(Response("Too many requests\n", 429, {"Retry-After": str(verdict.retry_after_s)},
+                       mimetype="text/plain"))
     locale = getattr(row.participant, "locale", None) if row.participant is not None else None
     content = feed_content.feed_for(row, locale)
     response = Response(content.body, mimetype="text/calendar")

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from scheduler import ratelimit
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, MailStatus, OutboxMessage, Participant
@@ -35,10 +36,20 @@ class DeadlineForm(FlaskForm):
     facilitators_edit_profile = BooleanField(_l("Facilitators may change their own skills and languages"))
 
 
+def _gone() -> None:
+    verdict = ratelimit.hit("token-miss", request.remote_addr or "-", 60, 60)
+    if not verdict.allowed:
+        response = make_response(render_template("self_service/gone.html"), 429)
+        response.headers["Retry-After"] = str(verdict.retry_after_s)
+        abort(response)
+    abort(make_response(render_template("self_service/gone.html"), 404))
+
+
 def _participant_or_gone(token: str) -> Participant:
     participant = accounts.participant_for_token(token)
     if participant is None:
-        abort(make_response(render_template("self_service/gone.html"), 404))
+        _gone()
+    assert participant is not None
     return participant
 
 
@@ -245,7 +256,8 @@ def invite_all_facilitators(center_id: int) -> Response:
 def welcome(token: str) -> str | Response:
     user = staff_invitations.user_for_welcome(token)
     if user is None:
-        return _no_referrer(make_response(render_template("self_service/gone.html"), 404))
+        _gone()
+    assert user is not None
     form = WelcomeForm()
     if form.validate_on_submit():
         if form.password.data != form.again.data:
