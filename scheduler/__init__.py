@@ -38,8 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import waitlists as waitlist_views
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> models.User | None:
+        # "<user id>:<session version>": a session from before "sign out everywhere" no longer loads.
+        user_id, _sep, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(coordinator.bp)

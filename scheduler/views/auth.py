@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from scheduler import ratelimit
 from scheduler.extensions import db
+from scheduler.models import User
 from scheduler.services.accounts import MAX_PASSWORD_LENGTH, authenticate
 
 bp = Blueprint("auth", __name__)
@@ -56,11 +58,50 @@ def sign_in() -> str | Response:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             db.session.commit()  # a rehashed password, if the hash parameters moved on
-            session.clear()  # a fresh session on sign-in: no fixation of an earlier one
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("coordinator.index"))
         form.password.errors.append(_("That email and password do not match an account."))
     return render_template("auth/sign_in.html", form=form)
+
+
+def start_session(user: User) -> None:
+    """A fresh session on sign-in (no fixation of an earlier one), stamped for the time-outs."""
+    session.clear()
+    login_user(user)
+    session["signed_in_at"] = session["seen_at"] = int(time.time())
+
+
+@bp.before_app_request
+def end_stale_sessions() -> Response | None:
+    """Signed out after IDLE_TIMEOUT_S without a request, or ABSOLUTE_TIMEOUT_S after signing in.
+    The idle limit is long (2 hours by default) so a half-filled form is rarely lost to it."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    signed_in_at, seen_at = session.get("signed_in_at"), session.get("seen_at")
+    idle = current_app.config.get("IDLE_TIMEOUT_S", 7200)
+    absolute = current_app.config.get("ABSOLUTE_TIMEOUT_S", 12 * 3600)
+    if signed_in_at is None or seen_at is None or now - seen_at > idle or now - signed_in_at > absolute:
+        logout_user()
+        session.clear()
+        flash(_("You were signed out after a while. Please sign in again."), "info")
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.sign_in", next=_safe_next(target)))
+    if now - seen_at > 60:  # rewrite the cookie at most once a minute
+        session["seen_at"] = now
+    return None
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Response:
+    """Every session of this account ends, on every device (a lost phone, a shared computer)."""
+    current_user.session_version += 1
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("auth.sign_in"))
 
 
 @bp.post("/sign-out")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
@@ -22,6 +22,7 @@ from scheduler.models import Center, MailStatus, OutboxMessage, Participant
 from scheduler.services import accounts, feed_tokens, mail, staff_invitations
 from scheduler.services import editing as svc
 from scheduler.services import self_service as answers_svc
+from scheduler.views.auth import start_session
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("self_service", __name__)
@@ -269,8 +270,7 @@ def welcome(token: str) -> str | Response:
                 form.password.errors = [*form.password.errors, error.message]
             else:
                 db.session.commit()
-                session.clear()  # a fresh session on sign-in: no fixation of an earlier one
-                login_user(user)
+                start_session(user)
                 flash(_("Welcome. Your password is set."), "success")
                 return redirect(url_for("coordinator.index"))
     return _no_referrer(make_response(render_template("self_service/welcome.html", form=form, email=user.email)))

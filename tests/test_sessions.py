@@ -1,0 +1,57 @@
+"""Sessions: signing out everywhere ends every device's session; long idleness and a long day end one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from scheduler.views import auth
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+def coordinator(make_center: Callable[..., int], make_coordinator: Callable[..., None]) -> int:
+    center_id = make_center("North")
+    make_coordinator("ana@example.org", "North")
+    return center_id
+
+
+def test_signing_out_everywhere_ends_the_other_devices_sessions(app: Flask, coordinator: int) -> None:
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, "ana@example.org")
+    sign_in(laptop, "ana@example.org")
+    assert phone.get(f"/centers/{coordinator}/").status_code == 200
+    assert laptop.post("/sign-out-everywhere").status_code == 302
+    assert phone.get(f"/centers/{coordinator}/").status_code == 302  # back to sign-in
+    assert laptop.get(f"/centers/{coordinator}/").status_code == 302
+    sign_in(phone, "ana@example.org")  # signing in again works
+    assert phone.get(f"/centers/{coordinator}/").status_code == 200
+
+
+def test_an_idle_session_ends_and_remembers_where_it_was(client: FlaskClient, coordinator: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    sign_in(client, "ana@example.org")
+    clock[0] += 7000
+    assert client.get(f"/centers/{coordinator}/").status_code == 200  # still within two hours
+    clock[0] += 7201
+    response = client.get(f"/centers/{coordinator}/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+    assert client.get(f"/centers/{coordinator}/").status_code == 302  # really signed out
+
+
+def test_a_session_ends_after_twelve_hours_even_when_busy(client: FlaskClient, coordinator: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [2_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    sign_in(client, "ana@example.org")
+    for _hour in range(12):
+        clock[0] += 3600
+        assert client.get(f"/centers/{coordinator}/").status_code == 200
+    clock[0] += 3600
+    assert client.get(f"/centers/{coordinator}/").status_code == 302
