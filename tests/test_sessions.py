@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler.views import auth
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 
 @pytest.fixture
@@ -55,3 +55,24 @@ def test_a_session_ends_after_twelve_hours_even_when_busy(client: FlaskClient, c
         assert client.get(f"/centers/{coordinator}/").status_code == 200
     clock[0] += 3600
     assert client.get(f"/centers/{coordinator}/").status_code == 302
+
+
+def test_export_and_link_rotation_ask_for_the_password_again_after_ten_minutes(
+        client: FlaskClient, coordinator: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [3_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    sign_in(client, "ana@example.org")
+    assert client.get(f"/centers/{coordinator}/export.json").status_code == 200  # just signed in
+    clock[0] += 601
+    response = client.get(f"/centers/{coordinator}/export.json")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/confirm-password?next=")
+    refused = client.post(response.headers["Location"], data={"password": "not my password"})
+    assert "That is not your password." in refused.get_data(as_text=True)
+    back = client.post(response.headers["Location"], data={"password": PASSWORD})
+    assert back.status_code == 302 and back.headers["Location"] == f"/centers/{coordinator}/export.json"
+    assert client.get(f"/centers/{coordinator}/export.json").status_code == 200
+    clock[0] += 601
+    rotate = client.post(f"/centers/{coordinator}/calendars/participants/p1/rotate",
+                         headers={"Referer": f"http://localhost/centers/{coordinator}/calendars/participants/p1"})
+    assert rotate.status_code == 302 and "/confirm-password?next=" in rotate.headers["Location"]
+    assert "calendars/participants/p1" in rotate.headers["Location"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -90,6 +93,51 @@ def end_stale_sessions() -> Response | None:
     if now - seen_at > 60:  # rewrite the cookie at most once a minute
         session["seen_at"] = now
     return None
+
+
+RECENT_PASSWORD_S = 600
+
+
+def recent_password_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For sensitive actions (exporting everyone's data, replacing calendar links): the password must
+    have been given in the last 10 minutes, even in a long-open session. A GET comes back to itself
+    afterwards; a form POST comes back to the page it was sent from."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        confirmed = session.get("password_at", session.get("signed_in_at", 0))
+        if int(time.time()) - int(confirmed) <= RECENT_PASSWORD_S:
+            return view(*args, **kwargs)
+        back = request.full_path if request.method == "GET" else _safe_next(_same_site_path(request.referrer))
+        return redirect(url_for("auth.confirm_password", next=back))
+
+    return wrapped
+
+
+def _same_site_path(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                          Length(max=MAX_PASSWORD_LENGTH)])
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@login_required
+def confirm_password() -> str | Response:
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if authenticate(current_user.email, form.password.data or "") is not None:
+            session["password_at"] = int(time.time())
+            return redirect(_safe_next(request.args.get("next")) or url_for("coordinator.index"))
+        form.password.errors.append(_("That is not your password."))
+    return render_template("auth/confirm_password.html", form=form)
 
 
 @bp.post("/sign-out-everywhere")

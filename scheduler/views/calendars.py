@@ -17,6 +17,7 @@ from wtforms.validators import Length
 from scheduler.extensions import db
 from scheduler.models import Center, Facilitator, Participant
 from scheduler.services import feed_tokens, versions
+from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("calendars", __name__, url_prefix="/centers/<int:center_id>/calendars")
@@ -83,6 +84,7 @@ def address(center_id: int) -> Response:
 @bp.post("/staff/<any(center, group, room):scope>", defaults={"subject": None})
 @bp.post("/staff/<any(center, group, room):scope>/<subject>")
 @login_required
+@recent_password_required
 def staff_link(center_id: int, scope: str, subject: str | None) -> Response:
     """Make (or replace) the calendar link of the whole center, a group or a room."""
     center = get_center_or_404(center_id)
@@ -114,6 +116,7 @@ def person(center_id: int, kind: str, code: str) -> str:
 
 @bp.post("/<any(participants, facilitators):kind>/<code>/rotate")
 @login_required
+@recent_password_required
 def rotate(center_id: int, kind: str, code: str) -> Response:
     center = get_center_or_404(center_id)
     someone = get_person_or_404(center, kind, code)

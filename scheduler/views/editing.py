@@ -36,6 +36,7 @@ from scheduler.models import Center
 from scheduler.services import editing as svc
 from scheduler.services.participants_csv import CSV_COLUMNS, import_participants_csv
 from scheduler.services.scenarios import export_scenario
+from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
 from solver import scenario as sc
 
@@ -471,6 +472,7 @@ def import_participants(center_id: int) -> str | Response:
 
 @bp.get("/export.json")
 @login_required
+@recent_password_required
 def export(center_id: int) -> Response:
     center = get_center_or_404(center_id)
     body = json.dumps(export_scenario(center).to_dict(), ensure_ascii=False, indent=2) + "\n"
