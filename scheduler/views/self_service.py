@@ -3,6 +3,7 @@ view of who has answered, with invitations, reminders and the outbox."""
 
 from __future__ import annotations
 
+import json
 from contextlib import nullcontext
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -19,10 +20,11 @@ from scheduler import ratelimit
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, MailStatus, OutboxMessage, Participant
-from scheduler.services import accounts, feed_tokens, mail, staff_invitations
+from scheduler.services import accounts, audit, feed_tokens, mail, staff_invitations
 from scheduler.services import editing as svc
+from scheduler.services import privacy as privacy_svc
 from scheduler.services import self_service as answers_svc
-from scheduler.views.auth import start_session
+from scheduler.views.auth import recent_password_required, start_session
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("self_service", __name__)
@@ -335,3 +337,47 @@ def activity_text(center_id: int, code: str) -> str | Response:
         flash(_("Saved what participants see about %(name)s.", name=activity.name), "success")
         return redirect(url_for("self_service.answers", center_id=center.id) + "#activities")
     return render_template("self_service/activity_text.html", center=center, activity=activity, form=form)
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+@bp.get("/centers/<int:center_id>/answers/<code>/privacy")
+@login_required
+def privacy(center_id: int, code: str) -> str:
+    center = get_center_or_404(center_id)
+    participant = _participant_or_404(center, code)
+    return render_template("self_service/privacy.html", center=center, participant=participant,
+                           confirm=ConfirmForm())
+
+
+@bp.get("/centers/<int:center_id>/answers/<code>/privacy/export.json")
+@login_required
+@recent_password_required
+def privacy_export(center_id: int, code: str) -> Response:
+    center = get_center_or_404(center_id)
+    participant = _participant_or_404(center, code)
+    data = privacy_svc.export_participant(center, participant)
+    audit.record(center.id, current_user, "participant.exported", participant.code, None, None)
+    db.session.commit()
+    response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="participant-{participant.code}.json"'
+    return response
+
+
+@bp.post("/centers/<int:center_id>/answers/<code>/privacy/erase")
+@login_required
+@recent_password_required
+def privacy_erase(center_id: int, code: str) -> Response:
+    center = get_center_or_404(center_id)
+    participant = _participant_or_404(center, code)
+    if ConfirmForm().validate_on_submit() and request.form.get("confirm_name", "").strip() == participant.name:
+        name = participant.name
+        privacy_svc.erase_participant(center, participant, current_user)
+        db.session.commit()
+        flash(_("Everything about %(name)s is erased; published schedules show an anonymous placeholder.",
+                name=name), "success")
+        return redirect(url_for("self_service.answers", center_id=center.id))
+    flash(_("Type the participant's full name exactly to confirm."), "error")
+    return redirect(url_for("self_service.privacy", center_id=center.id, code=code))
