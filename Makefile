@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app scheduler
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test bench lint venv translations extract-messages
+.PHONY: run test bench lint audit venv translations extract-messages
 
 venv: $(STAMP)
 
@@ -44,3 +44,9 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# Security lint: fails on high-severity findings. (pip-audit would also check the pinned packages
+# for known vulnerabilities, but this network reaches only the package index, not PyPI's
+# vulnerability API, so it cannot run here.)
+audit: $(STAMP)
+	$(VENV)/bin/bandit -q -r scheduler solver -lll
