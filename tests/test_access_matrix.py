@@ -41,7 +41,7 @@ from tests.test_swaps import ART1_JAN11, BEFORE_TERM, make_term
 
 PUBLIC = {"auth.sign_in", "language.choose", "static"}
 TOKEN = {"feeds.feed", "self_service.page", "self_service.make_calendar", "self_service.welcome"}
-SIGNED_IN = {"coordinator.index", "auth.sign_out"}
+SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "auth.confirm_password"}
 FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times"}
 CLASSIFIED = PUBLIC | TOKEN | SIGNED_IN | FACILITATOR
 
