@@ -57,6 +57,12 @@ def test_erasure_removes_the_person_and_leaves_a_placeholder(app: Flask, client:
                                                              make_center: Callable[..., int],
                                                              make_coordinator: Callable[..., None]) -> None:
     center_id, name = setup(app, make_center, make_coordinator)
+    with app.app_context():
+        from scheduler.services.audit import record
+
+        record(center_id, None, "member.left", "p1 act1-1", None, None)
+        record(center_id, None, "member.left", "p10 act1-1", None, None)
+        db.session.commit()
     sign_in(client, "ana@example.org")
     client.post(f"/centers/{center_id}/answers/p1/privacy/erase", data={"confirm_name": "someone else"})
     with app.app_context():
@@ -71,5 +77,10 @@ def test_erasure_removes_the_person_and_leaves_a_placeholder(app: Flask, client:
         version = db.session.scalars(select(ScheduleVersion)).one()
         text = json.dumps([version.scenario, version.schedule])
         assert f'"{name}"' not in text and '"p1"' not in text and '"p1@example.org"' not in text
+        from scheduler.models import AuditEntry
+
+        subjects = sorted(e.subject for e in db.session.scalars(select(AuditEntry)
+                                                                 .where(AuditEntry.action == "member.left")))
+        assert subjects[0].startswith("former-") and subjects[1] == "p10 act1-1"  # p10 untouched
         members = version.schedule["groups"][0]["members"]
         assert len(members) == 2 and members[0].startswith("former-") and members[1] == "p2"

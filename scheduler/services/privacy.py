@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -90,9 +91,11 @@ def erase_participant(center: Center, participant: Participant, actor: User | No
         for row in db.session.scalars(select(model).where(model.center_id == center.id,
                                                           model.participant_code == code)):
             row.participant_code = placeholder
+    # Whole ids only: erasing "p1" must not touch "p10".
+    whole = re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])")
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.center_id == center.id,
                                                              AuditEntry.subject.contains(code, autoescape=True))):
-        entry.subject = entry.subject.replace(code, placeholder)
+        entry.subject = whole.sub(placeholder, entry.subject)
     if email:
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.center_id == center.id,
                                                        OutboxMessage.to_email == email))
