@@ -99,12 +99,21 @@ def make_app(url: str, instance: Path, **config: Any) -> Flask:
     return tracked_app(settings, instance)
 
 
+def _finish_background_solves(app: Flask) -> None:
+    """A solve a test left running holds a database connection on its thread; let it end before the
+    engine is disposed, or the connection is dropped unclosed later, inside another test."""
+    executor = app.extensions.get("solve_executor")
+    if executor is not None:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.fixture(autouse=True)
 def _dispose_built_apps() -> Iterator[None]:
     """Autouse, so set up first and torn down last: after the ``app`` fixture has emptied the tables."""
     yield
     while _built_apps:
         app = _built_apps.pop()
+        _finish_background_solves(app)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -114,6 +123,7 @@ def _dispose_built_apps() -> Iterator[None]:
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database_url, tmp_path / "instance")
     yield app
+    _finish_background_solves(app)
     with app.app_context():
         db.session.remove()
         # Empty every table, children first, so the next test starts from nothing.
