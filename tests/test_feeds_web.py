@@ -262,7 +262,7 @@ def test_staff_calendars_for_the_center_a_group_and_a_room_name_no_participant(
     make_coordinator("coord@example.org", "Swaps")
     sign_in(client, "coord@example.org")
     cid = swaps_center(app)
-    client.post(f"/centers/{cid}/calendars/address", data={"address": "Calle Mayor 1, Madrid"})
+    client.post(f"/centers/{cid}/calendars/settings", data={"address": "Calle Mayor 1, Madrid"})
     page = client.get(f"/centers/{cid}/calendars/").get_data(as_text=True)
     assert "The whole center" in page and "Group art-1 (Art group)" in page and "Room: Room 1" in page
     for target in ("center", "group/art-1", "room/r1"):
@@ -281,3 +281,80 @@ def test_staff_calendars_for_the_center_a_group_and_a_room_name_no_participant(
     assert b"Calle Mayor 1\\, Madrid" in client.get(urls[0]).data  # LOCATION: room, center, address
     assert whole == {"Art group", "Spanish talk group"} and group == {"Art group"}
     assert room == {"Art group"}  # talk-1 meets in room 2
+
+
+def test_facilitators_calendars_name_their_own_members_only_when_the_center_allows_it(
+        app: Flask, client: FlaskClient, tokens: dict[str, str], make_coordinator: Any) -> None:
+    from tests.conftest import sign_in
+
+    def feed(code: str) -> bytes:
+        return client.get(f"/feeds/{tokens[code]}.ics").data
+
+    assert b"Zebulon" not in feed("ana") and b"Pat" not in feed("ben")  # off by default: counts only
+    make_coordinator("coord@example.org", "Swaps")
+    sign_in(client, "coord@example.org")
+    cid = swaps_center(app)
+    client.post(f"/centers/{cid}/calendars/settings", data={"address": "", "feeds_name_members": "y"})
+    with app.app_context():
+        version = db.session.scalar(select(ScheduleVersion))
+        assert version is not None and version.center.feeds_name_members
+        # Ben covers Ana's art group for one date: that date's event must not name Ana's members to him.
+        swaps.set_override(version.id, version.center_id, ART1_JAN11, facilitators=["ben"], now=BEFORE_TERM)
+        db.session.commit()
+    ana = feed("ana")
+    assert b"Group art-1\\, 2 members: Pat\\, Zebulon" in ana  # first names only
+    assert b"Canary" not in ana
+    ben = feed("ben")
+    assert b"Group talk-1\\, 1 members: Pat" in ben  # his own group
+    assert b"Zebulon" not in ben  # the art-1 date he covers: a count, no names
+    assert b"Zebulon" not in feed("cruz") and b"Pat" not in feed("cruz")
+    assert b"Zebulon" not in feed("p1")  # a participant's own feed still names nobody else
+    client.post(f"/centers/{cid}/calendars/settings", data={"address": ""})
+    assert b"Pat" not in feed("ana") and b"Pat" not in feed("ben")
+
+
+def test_a_cached_feed_follows_every_change_it_shows(app: Flask, client: FlaskClient, tokens: dict[str, str],
+                                                   make_coordinator: Any) -> None:
+    """The per-process cache answers polls without rebuilding; each thing a feed shows must reach it at
+    the next poll: the center's address, an activity's calendar label, a participant's language."""
+    from tests.conftest import sign_in
+
+    url = f"/feeds/{tokens['p1']}.ics"
+    first = client.get(url)
+    make_coordinator("coord@example.org", "Swaps")
+    sign_in(client, "coord@example.org")
+    cid = swaps_center(app)
+    client.post(f"/centers/{cid}/calendars/settings", data={"address": "Plaza Nueva 3"})
+    second = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and b"Plaza Nueva 3" in second.data
+    with app.app_context():
+        art = db.session.scalar(select(Activity).where(Activity.code == "art"))
+        assert art is not None
+        art.calendar_label = "Monday afternoons"
+        db.session.commit()
+    third = client.get(url, headers={"If-None-Match": second.headers["ETag"]})
+    assert third.status_code == 200 and b"SUMMARY:Monday afternoons" in third.data
+    with app.app_context():
+        person(Participant, "p1").locale = "es"
+        db.session.commit()
+    fourth = client.get(url, headers={"If-None-Match": third.headers["ETag"]})
+    assert fourth.status_code == 200 and b"Con Ana" in fourth.data
+    assert client.get(url, headers={"If-None-Match": fourth.headers["ETag"]}).status_code == 304
+
+
+def test_calendar_settings_refuse_an_overlong_address_and_keep_the_old_one(
+        app: Flask, client: FlaskClient, tokens: dict[str, str], make_coordinator: Any) -> None:
+    from tests.conftest import sign_in
+
+    make_coordinator("coord@example.org", "Swaps")
+    sign_in(client, "coord@example.org")
+    cid = swaps_center(app)
+    client.post(f"/centers/{cid}/calendars/settings", data={"address": "Plaza Nueva 3"})
+    answer = client.post(f"/centers/{cid}/calendars/settings", data={"address": "x" * 301, "feeds_name_members": "y"},
+                         follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "address" in page and "300" in page
+    with app.app_context():
+        version = db.session.scalar(select(ScheduleVersion))
+        assert version is not None
+        assert version.center.address == "Plaza Nueva 3" and not version.center.feeds_name_members

@@ -32,6 +32,8 @@ class Center(db.Model):
     facilitators_edit_profile: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Where the center is, for calendar events (LOCATION) and emails.
     address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Facilitators' calendars list their own group's members by first name (off: member counts only).
+    feeds_name_members: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"

@@ -17,14 +17,25 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
-from scheduler.models import Center, FeedSeries, FeedToken, MeetingOverride, MemberChange, ScheduleVersion
+from scheduler.models import (
+    Activity,
+    Center,
+    FeedSeries,
+    FeedToken,
+    MeetingOverride,
+    MemberChange,
+    Participant,
+    ScheduleVersion,
+    VersionStatus,
+)
 from scheduler.models.accounts import utcnow
 from scheduler.services import feeds
 from scheduler.services.meetings import Meeting
@@ -102,34 +113,64 @@ def _room_name(state: TermState, code: str) -> str:
 
 
 # Rendered feeds by (token, everything they are made of): calendar apps poll often and most polls
-# find nothing changed, so an unchanged feed is answered (and its ETag compared) without expanding
-# the term again. Per process; bounded.
+# find nothing changed, so an unchanged feed is answered (and its ETag compared) from here, after a few
+# narrow queries and without loading the version or expanding the term. Per process; bounded.
 _CACHE: OrderedDict[tuple[object, ...], FeedBody] = OrderedDict()
 CACHE_SIZE = 1024
 
 
-def _cache_key(row: FeedToken, center: Center, version: ScheduleVersion | None, locale: str | None) -> tuple:
-    # The token hash, not the row id: SQLite may reuse a deleted row's id for someone else's token.
-    if version is None:
-        return (row.token_hash, None, locale)
-    overrides = db.session.execute(select(func.count(MeetingOverride.id), func.max(MeetingOverride.changed_at))
-                                   .where(MeetingOverride.version_id == version.id)).one()
-    members = db.session.execute(select(func.count(MemberChange.id), func.max(MemberChange.id))
-                                 .where(MemberChange.version_id == version.id)).one()
-    return (row.token_hash, version.id, version.published_at, tuple(overrides), tuple(members),
-            tuple(sorted(_labels(center).items())), locale)
+def _fingerprint_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """Built once: polls are frequent, and building a statement costs more than running it."""
+    center_id, participant_id = bindparam("center_id"), bindparam("participant_id")
+    latest = select(ScheduleVersion.id).where(
+        ScheduleVersion.center_id == center_id, ScheduleVersion.status == VersionStatus.PUBLISHED,
+    ).order_by(ScheduleVersion.published_at.desc(), ScheduleVersion.number.desc()).limit(1).scalar_subquery()
+
+    def of_latest(column: Any, model: Any) -> Any:
+        return select(column).where(model.version_id == latest).scalar_subquery()
+
+    state = select(
+        Center.name, Center.address, Center.timezone, Center.term_start, Center.term_end, Center.feeds_name_members,
+        latest, select(ScheduleVersion.published_at).where(ScheduleVersion.id == latest).scalar_subquery(),
+        of_latest(func.count(MeetingOverride.id), MeetingOverride),
+        of_latest(func.max(MeetingOverride.changed_at), MeetingOverride),
+        of_latest(func.count(MemberChange.id), MemberChange), of_latest(func.max(MemberChange.id), MemberChange),
+        select(Participant.locale).where(Participant.id == participant_id).scalar_subquery(),
+    ).where(Center.id == center_id)
+    labels = (select(Activity.code, Activity.name, Activity.calendar_label)
+              .where(Activity.center_id == center_id).order_by(Activity.code))
+    names = (select(Participant.code, Participant.name)
+             .where(Participant.center_id == center_id).order_by(Participant.code))
+    return state, labels, names
 
 
-def feed_for(row: FeedToken, locale: str | None = None) -> FeedBody:
-    center = db.session.get(Center, row.center_id)
-    assert center is not None
-    version = current_published(center)
-    key = _cache_key(row, center, version, locale)
+_STATE, _LABELS, _NAMES = _fingerprint_statements()
+
+
+def _fingerprint(row: FeedToken) -> tuple[object, ...]:
+    """Everything a feed's bytes depend on, read column by column (no JSON decoded): the center's own
+    text and options, the current version and every change made to it since, the activities' labels
+    (and, for a facilitator's feed that names members, their names). The token hash, not the row id,
+    names the feed: SQLite may reuse a deleted row's id for someone else's token."""
+    params = {"center_id": row.center_id, "participant_id": row.participant_id}
+    state = tuple(db.session.execute(_STATE, params).one())
+    labels = tuple(tuple(r) for r in db.session.execute(_LABELS, params))
+    names_members = row.facilitator_id is not None and state[5]
+    names = tuple(tuple(r) for r in db.session.execute(_NAMES, params)) if names_members else ()
+    return (row.token_hash, state, labels, names)
+
+
+def feed_for(row: FeedToken) -> FeedBody:
+    """The feed behind a token, in its participant's language (staff feeds in English)."""
+    key = _fingerprint(row)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    result = _build(row, center, version, locale)
+    center = db.session.get(Center, row.center_id)
+    assert center is not None
+    locale = row.participant.locale if row.participant is not None else None
+    result = _build(row, center, current_published(center), locale)
     _CACHE[key] = result
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -204,13 +245,27 @@ def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState
     own_groups = {g["id"] for g in version.schedule["groups"] if code in g["facilitators"]}
     series = [m for m in state.meetings if m.group_id in own_groups and (code in m.facilitators or m.cancelled)]
     taken_over = [m for m in state.meetings if m.group_id not in own_groups and code in m.facilitators]
+    # Members' first names only where the center allows it, and only in the facilitator's own groups,
+    # never in a colleague's group they cover for one date.
+    first_names = _member_first_names(center) if center.feeds_name_members else {}
 
     def text(m: Meeting) -> feeds.EventText:
         activity = state.activity(m.activity_id)["name"]
-        return feeds.EventText(activity, _location(center, state, m.room),
-                               _("Group %(group)s, %(count)d members", group=m.group_id, count=len(m.members)))
+        summary = _("Group %(group)s, %(count)d members", group=m.group_id, count=len(m.members))
+        names = sorted(first_names[p] for p in m.members if p in first_names) if m.group_id in own_groups else []
+        if names:
+            summary = _("Group %(group)s, %(count)d members: %(names)s", group=m.group_id,
+                        count=len(m.members), names=", ".join(names))
+        return feeds.EventText(activity, _location(center, state, m.room), summary)
 
     return _render(center, version, series, text, revisions, taken_over)
+
+
+def _member_first_names(center: Center) -> dict[str, str]:
+    # The live rows, not the published scenario: an erased participant has no row and is not named,
+    # and someone who joined mid-term is.
+    return {code: _first_name(name) for code, name in db.session.execute(
+        select(Participant.code, Participant.name).where(Participant.center_id == center.id))}
 
 
 def _staff_feed(center: Center, version: ScheduleVersion, state: TermState, scope: str, subject: str | None,

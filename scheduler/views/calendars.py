@@ -11,7 +11,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Length
 
 from scheduler.extensions import db
@@ -29,8 +29,9 @@ class ConfirmForm(FlaskForm):
     """No fields: the CSRF token is the point."""
 
 
-class AddressForm(FlaskForm):
+class CalendarSettingsForm(FlaskForm):
     address = StringField(_l("The center's address, shown in every calendar event"), validators=[Length(max=300)])
+    feeds_name_members = BooleanField(_l("Facilitators' calendars list the first names of their own groups' members"))
 
 
 def get_person_or_404(center: Center, kind: str, code: str) -> Participant | Facilitator:
@@ -64,20 +65,24 @@ def index(center_id: int) -> str:
         token = feed_tokens.scoped_token(center.id, scope, subject)
         links[(scope, subject)] = feed_tokens.feed_urls(token) if token else None
     return render_template("calendars/index.html", center=center, staff=staff, links=links, form=ConfirmForm(),
-                           address_form=AddressForm(address=center.address))
+                           settings_form=CalendarSettingsForm(address=center.address,
+                                                              feeds_name_members=center.feeds_name_members))
 
 
-@bp.post("/address")
+@bp.post("/settings")
 @login_required
-def address(center_id: int) -> Response:
+def settings(center_id: int) -> Response:
     center = get_center_or_404(center_id)
-    form = AddressForm()
+    form = CalendarSettingsForm()
     if form.validate_on_submit():
         center.address = (form.address.data or "").strip()
+        center.feeds_name_members = bool(form.feeds_name_members.data)
         db.session.commit()
-        flash(_("Saved the address; calendars show it from their next refresh."), "success")
+        flash(_("Saved; calendars show the change from their next refresh."), "success")
     else:
-        flash(" ".join(form.address.errors) or _("The page had expired. Please try again."), "error")
+        problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+                    if name != "csrf_token"]
+        flash(" ".join(problems) or _("The page had expired. Please try again."), "error")
     return redirect(url_for("calendars.index", center_id=center.id))
 
 

@@ -33,8 +33,7 @@ def feed(token: str) -> Response:
     if not verdict.allowed:
         abort(Response("Too many requests\n", 429, {"Retry-After": str(verdict.retry_after_s)},
                        mimetype="text/plain"))
-    locale = getattr(row.participant, "locale", None) if row.participant is not None else None
-    content = feed_content.feed_for(row, locale)
+    content = feed_content.feed_for(row)
     response = Response(content.body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.set_etag(content.etag.strip('"'))
