@@ -43,12 +43,16 @@ def test_create_coordinator_prompts_for_a_password_and_hashes_it(
     [
         (["create-coordinator", "ana@example.org", "--center", "North"], "short\nshort\n",
          "password: must be at least 10 characters long"),
+        (["create-coordinator", "ana@example.org", "--center", "North"], "password123\npassword123\n",
+         "password: is too easy to guess"),
+        (["create-coordinator", "ana.garcia@example.org", "--center", "North"], "anagarcia2027\nanagarcia2027\n",
+         "password: is too easy to guess"),  # built from the email
         (["create-coordinator", "not-an-email", "--center", "North"], f"{PASSWORD}\n{PASSWORD}\n",
          'email: "not-an-email" is not an email address'),
         (["create-coordinator", "ana@example.org", "--center", "South"], f"{PASSWORD}\n{PASSWORD}\n",
          '--center: no center named "South"'),
     ],
-    ids=["short password", "bad email", "unknown center"],
+    ids=["short password", "common password", "password from the email", "bad email", "unknown center"],
 )
 def test_create_coordinator_refuses_bad_input(
     runner: FlaskCliRunner, make_center: Callable[..., int], counts: Callable[[], dict[str, int]],
@@ -60,6 +64,25 @@ def test_create_coordinator_refuses_bad_input(
     assert result.exit_code == 2
     assert message in result.output
     assert counts() == before
+
+
+@pytest.mark.parametrize("password", ["correct horse battery staple", "mi perro se llama Toby y ladra",
+                                      "x7#kP2!qLm9z",
+                                      " ".join(f"palabra{n} del verso {n * 7} en la tarde" for n in range(20))])
+def test_long_passphrases_and_strong_passwords_are_accepted(app: Flask, password: str) -> None:
+    from scheduler.services.accounts import check_password
+
+    with app.app_context():
+        check_password(password, user_inputs=("ana@example.org",))
+
+
+@pytest.mark.parametrize("password", ["qwertyuiop", "iloveyou123", "monkey123456", "aaaaaaaaaaaa",
+                                      "Password2027", "1234567890"])
+def test_common_and_pattern_passwords_are_refused(app: Flask, password: str) -> None:
+    from scheduler.services.accounts import AccountError, check_password
+
+    with app.app_context(), pytest.raises(AccountError, match="too easy to guess"):
+        check_password(password)
 
 
 def test_sign_in_shows_the_center_and_sign_out_ends_it(

@@ -223,6 +223,8 @@ def test_a_facilitator_is_invited_chooses_a_password_and_keeps_their_times(
     assert "at least" in short.get_data(as_text=True)
     differ = client.post(welcome, data={"password": "a long enough sentence", "again": "another long sentence"})
     assert "not the same" in differ.get_data(as_text=True)
+    common = client.post(welcome, data={"password": "password2027", "again": "password2027"})
+    assert "too easy to guess" in common.get_data(as_text=True)
     assert counts() == before
     response = client.post(welcome, data={"password": "a long enough sentence", "again": "a long enough sentence"})
     assert response.status_code == 302

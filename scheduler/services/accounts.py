@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from scheduler.extensions import db
 from scheduler.models import Center, CenterRole, Membership, Participant, ParticipantLink, User
@@ -21,6 +24,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
+ZXCVBN_MAX = 72
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -44,11 +48,29 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, *, user_inputs: Sequence[str] = ()) -> None:
+    """Long enough, not absurdly long, and not easy to guess: zxcvbn estimates the guesses an attacker
+    needs with lists of common passwords, names and words, keyboard patterns and dates; below score 3
+    (about 10^8 guesses) it is refused. ``user_inputs`` (email, name) count as known to an attacker."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise AccountError("password", _("must be at least %(count)d characters long", count=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters long")
+        raise AccountError("password", _("must be at most %(count)d characters long", count=MAX_PASSWORD_LENGTH))
+    # The first 72 characters decide (zxcvbn's own limit: its time grows fast with the length); a
+    # strong 72-character start is not made guessable by what follows it.
+    if zxcvbn(password[:ZXCVBN_MAX], user_inputs=_guessable_parts(user_inputs), max_length=ZXCVBN_MAX)["score"] < 3:
+        raise AccountError("password", _("is too easy to guess: it is, or looks like, a commonly used password. "
+                                         "A few unrelated words make a strong passphrase."))
+
+
+def _guessable_parts(values: Sequence[str]) -> list[str]:
+    """What an attacker who knows the email would try: it whole, its local part with and without the
+    dots, and each word of it."""
+    parts: list[str] = []
+    for value in values:
+        local = value.split("@")[0]
+        parts += [value, local, re.sub(r"[^a-zA-Z0-9]", "", local), *re.split(r"[@._+\-\s]+", value)]
+    return [part for part in parts if part]
 
 
 def hash_password(password: str) -> str:
@@ -79,7 +101,7 @@ def create_coordinator(email: str, password: str, center: Center) -> User:
     email = check_email(email)
     user = find_user(email)
     if user is None:
-        check_password(password)
+        check_password(password, user_inputs=(email,))
         user = User(email=email, password_hash=hash_password(password))
         db.session.add(user)
     if center.id is not None and center.id in user.center_ids(CenterRole.COORDINATOR):

@@ -64,5 +64,5 @@ def invite_facilitator(center: Center, facilitator: Facilitator) -> OutboxMessag
 
 
 def set_password(user: User, password: str) -> None:
-    accounts.check_password(password)
+    accounts.check_password(password, user_inputs=(user.email,))
     user.password_hash = accounts.hash_password(password)
