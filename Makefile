@@ -31,7 +31,7 @@ $(STAMP): requirements.txt
 run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) load-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	SCHEDULER_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(STAMP) translations
 	$(PY) -m pytest

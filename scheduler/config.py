@@ -13,6 +13,9 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # set from the instance folder in load_config
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a little above the scenario limit, so the form can say why
+    # The session cookie travels only over HTTPS. `make run` serves plain HTTP on the loopback address
+    # and turns this off there (SCHEDULER_SESSION_COOKIE_SECURE=false); a deployment never should.
+    SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "en"

@@ -36,3 +36,14 @@ def test_templates_have_no_inline_script_or_style() -> None:
             offenders.append(path.name)
     assert offenders == []
 
+
+
+def test_the_session_cookie_is_secure_httponly_and_samesite(client: FlaskClient, make_center: Callable[..., int],
+                                                            make_coordinator: Callable[..., None]) -> None:
+    """The defaults, as deployed: only `make run` (plain HTTP on loopback) turns Secure off."""
+    make_center("North")
+    make_coordinator("ana@example.org", "North")
+    cookie = sign_in(client, "ana@example.org").headers["Set-Cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert {"secure", "httponly", "samesite"} <= attributes, cookie
+    assert "SameSite=Lax" in cookie
