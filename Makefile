@@ -33,7 +33,12 @@ run: $(STAMP) translations
 	$(FLASK) load-demo
 	SCHEDULER_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) translations
+# axe-core, injected by the browser tests' accessibility checks (pinned in package-lock.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test: $(STAMP) translations node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 # Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.
