@@ -92,3 +92,86 @@ def page(browser: Any) -> Iterator[Any]:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# --- Accessibility: axe-core (npm, pinned in package-lock.json; `make test` runs `npm ci`) ---------
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0/2.1 A and AA, and the 2.2 AA additions: what the issue asks of every page.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        message = f"axe-core is not installed ({AXE_SCRIPT} is missing): run `npm ci` or `make test`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe_page(browser: Any) -> Iterator[Any]:
+    """A page whose context lets axe-core be injected. The app's Content-Security-Policy allows no
+    inline script, so the injected <script> would be refused; ``bypass_csp`` is Playwright's switch
+    for exactly this (it only lifts the policy for this test browser, the pages are unchanged)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
+    """The serious and critical WCAG A/AA violations axe-core finds in the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=source)
+    violations: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                                    resultTypes: ["violations"]});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), impact: n.impact,
+                                          summary: n.failureSummary}))}));
+        }""",
+        AXE_TAGS,
+    )
+    return [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+
+
+def describe_violations(where: str, violations: list[dict[str, Any]]) -> str:
+    lines = [f"{where}:"]
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
+        for node in v["nodes"][:8]:
+            lines.append(f"      {node['target']}  ({(node['summary'] or '').splitlines()[-1].strip()})")
+        if len(v["nodes"]) > 8:
+            lines.append(f"      ... and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+class AxeAudit:
+    """Runs axe on page after page and keeps every finding, so one run reports all the pages."""
+
+    def __init__(self, page: Any, source: str):
+        self.page = page
+        self.source = source
+        self.checked: list[str] = []
+        self.failures: list[str] = []
+
+    def check(self, name: str) -> None:
+        found = axe_violations(self.page, self.source)
+        self.checked.append(name)
+        if found:
+            self.failures.append(describe_violations(f"{name} ({self.page.url})", found))
+
+    def visit(self, name: str, url: str) -> None:
+        response = self.page.goto(url)
+        assert response is not None and response.ok, f"{name}: {url} answered {response and response.status}"
+        self.check(name)
+
+    def assert_clean(self) -> None:
+        assert not self.failures, ("serious or critical accessibility violations on "
+                                   f"{len(self.failures)} of {len(self.checked)} pages:\n\n"
+                                   + "\n\n".join(self.failures))

@@ -1,0 +1,191 @@
+"""axe-core on every page of the main paths, as a coordinator, a facilitator and a participant:
+any serious or critical WCAG 2.x A/AA violation fails the test, and the message lists them all
+(rule, impact, the elements). Pages are checked as people see them: with their scripts run, with
+a validation error shown, and the participant's page in Spanish too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import (
+    Center,
+    CenterRole,
+    Facilitator,
+    Membership,
+    Participant,
+    ScheduleVersion,
+    User,
+    VersionStatus,
+)
+from scheduler.services import accounts, swaps
+from scheduler.services.demo import DEMO_EMAIL
+from scheduler.services.editing import current_scenario
+from scheduler.services.term import MeetingKey, term_state
+from solver import load_scenario
+from solver.greedy import greedy_schedule
+from tests.browser.conftest import AxeAudit, LiveServer
+from tests.browser.test_coordinator_path import load_demo
+
+FACILITATOR_PASSWORD = "lantern-quartz-walnut-orbit-7f3a"
+
+
+@dataclass(frozen=True)
+class FullCenter:
+    """The demo center with a published schedule (version 1), a draft (version 2), a facilitator
+    who can sign in and has asked for cover, and a participant's personal link."""
+
+    center_id: int
+    coordinator_password: str
+    facilitator_email: str
+    facilitator_code: str
+    meeting: dict[str, str]  # group, slot, date of one of the facilitator's meetings
+    participant_code: str
+    participant_token: str
+
+
+def full_center(app: Flask) -> FullCenter:
+    password = load_demo(app)
+    with app.app_context():
+        center = db.session.scalars(select(Center)).one()
+        scenario = load_scenario(current_scenario(center))
+        schedule = greedy_schedule(scenario)
+        assert schedule is not None and schedule.groups
+        published = ScheduleVersion(center_id=center.id, number=1, status=VersionStatus.PUBLISHED,
+                                    published_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), solver_status="FEASIBLE",
+                                    scenario=scenario.to_dict(), schedule=schedule.to_dict())
+        draft = ScheduleVersion(center_id=center.id, number=2, status=VersionStatus.DRAFT, solver_status="FEASIBLE",
+                                scenario=scenario.to_dict(), schedule=schedule.to_dict())
+        db.session.add_all([published, draft])
+        db.session.flush()
+
+        state = term_state(published)
+        facilitator = next(f for f in sorted(center.facilitators, key=lambda f: f.id) if state.led_by(f.code))
+        email = f"{facilitator.code}@staff.example.org"
+        user = User(email=email, password_hash=accounts.hash_password(FACILITATOR_PASSWORD))
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(user_id=user.id, center_id=center.id, role=CenterRole.FACILITATOR))
+        facilitator.user_id = user.id
+        db.session.flush()
+        led = state.led_by(facilitator.code)
+        # One open request for cover, so the swaps pages have a row to show.
+        swaps.request_swap(published, db.session.get(Facilitator, facilitator.id), [MeetingKey.of(led[1])],  # type: ignore[arg-type]
+                           note="Dentist")
+        participant = db.session.scalars(select(Participant).where(Participant.center_id == center.id)
+                                         .order_by(Participant.id)).first()
+        assert participant is not None
+        token = accounts.issue_participant_link(participant)
+        db.session.commit()
+        meeting = {"group": led[0].group_id, "slot": led[0].slot_id, "date": led[0].date.isoformat()}
+        return FullCenter(center.id, password, email, facilitator.code, meeting, participant.code, token)
+
+
+def sign_in(page: Any, base: str, email: str, password: str) -> None:
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def coordinator_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
+    page = audit.page
+    c = f"{base}/centers/{full.center_id}"
+    audit.visit("sign-in page", base + "/sign-in")
+    sign_in(page, base, DEMO_EMAIL, full.coordinator_password)
+    audit.check("dashboard")
+    for section in ("activities", "rooms", "slots", "facilitators", "participants"):
+        audit.visit(f"{section} list", f"{c}/{section}/")
+    audit.visit("activity edit form", f"{c}/activities/act1/edit")
+    # A validation error: the name and the smallest group size emptied.
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_label("Smallest group", exact=True).fill("")
+    page.get_by_role("button", name="Save").click()
+    name = page.get_by_label("Name", exact=True)
+    expect(name).to_have_attribute("aria-invalid", "true")
+    audit.check("activity edit form with errors")
+    audit.visit("new participant form", f"{c}/participants/new")
+    audit.visit("settings", f"{c}/settings")
+    audit.visit("pairs", f"{c}/pairs/")
+    audit.visit("import", f"{c}/import")
+    audit.visit("delete confirmation", f"{c}/rooms/{_first_code(page, c, 'rooms')}/delete")
+    audit.visit("facilitator availability", f"{c}/facilitators/{full.facilitator_code}/availability")
+    audit.visit("participant availability", f"{c}/participants/{full.participant_code}/availability")
+    audit.visit("participant preferences", f"{c}/participants/{full.participant_code}/preferences")
+    audit.visit("answers from participants", f"{c}/answers/")
+    audit.visit("outbox", f"{c}/outbox")
+    audit.visit("participant's data (privacy)", f"{c}/answers/{full.participant_code}/privacy")
+    audit.visit("activity text", f"{c}/answers/activities/act1")
+    audit.visit("schedule overview", f"{c}/schedule/")
+    audit.visit("published version", f"{c}/schedule/versions/1")
+    audit.visit("draft version", f"{c}/schedule/versions/2")
+    audit.visit("publish confirmation", f"{c}/schedule/versions/2/publish")
+    audit.visit("compare versions", f"{c}/schedule/compare?a=1&b=2")
+    audit.visit("pins", f"{c}/schedule/pins")
+    audit.visit("swaps overview", f"{c}/swaps/")
+    audit.visit("cancel a meeting", f"{c}/meetings/cancel?{urlencode(full.meeting)}")
+    audit.visit("audit log", f"{c}/audit")
+    audit.visit("waitlists", f"{c}/waitlists/")
+    leave = {"group": full.meeting["group"], "participant": full.participant_code, "effective": "2027-02-01"}
+    audit.visit("leave a group", f"{c}/waitlists/leave?{urlencode(leave)}")
+    audit.visit("calendars", f"{c}/calendars/")
+    audit.visit("a person's calendar", f"{c}/calendars/participants/{full.participant_code}")
+    sign_out(page)
+
+
+def _first_code(page: Any, center_url: str, section: str) -> str:
+    page.goto(f"{center_url}/{section}/")
+    href = page.locator(f'a[href*="/{section}/"][href$="/edit"]').first.get_attribute("href")
+    match = re.search(rf"/{section}/(.+)/edit$", href or "")
+    assert match, href
+    return match.group(1)
+
+
+def facilitator_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
+    c = f"{base}/centers/{full.center_id}"
+    sign_in(audit.page, base, full.facilitator_email, FACILITATOR_PASSWORD)
+    audit.check("facilitator's start page (my cover: swaps mine)")
+    audit.visit("my times", f"{c}/me/times")
+    audit.visit("ask for cover", f"{c}/cover/ask?{urlencode(full.meeting)}")
+    sign_out(audit.page)
+
+
+def participant_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
+    page = audit.page
+    audit.visit("participant's page", f"{base}/p/{full.participant_token}")
+    # Two groups given the same number: the answers come back with errors marked.
+    selects = page.locator("select[id^=rank-]")
+    selects.nth(0).select_option("1")
+    selects.nth(1).select_option("1")
+    page.get_by_role("button", name="Save my answers").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("participant's page with errors")
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    audit.check("participant's page in Spanish")
+
+
+def test_every_main_page_has_no_serious_accessibility_violation(live_app: Flask, live_server: LiveServer,
+                                                                axe_page: Any, axe_source: str) -> None:
+    full = full_center(live_app)
+    audit = AxeAudit(axe_page, axe_source)
+    coordinator_pages(audit, live_server.url, full)
+    facilitator_pages(audit, live_server.url, full)
+    participant_pages(audit, live_server.url, full)
+    print(f"axe checked {len(audit.checked)} pages: {', '.join(audit.checked)}")
+    audit.assert_clean()
