@@ -84,3 +84,31 @@ def test_erasure_removes_the_person_and_leaves_a_placeholder(app: Flask, client:
         assert subjects[0].startswith("former-") and subjects[1] == "p10 act1-1"  # p10 untouched
         members = version.schedule["groups"][0]["members"]
         assert len(members) == 2 and members[0].startswith("former-") and members[1] == "p2"
+
+
+def test_the_audit_log_says_who_looked_at_or_changed_a_persons_data_without_copying_it(
+        app: Flask, client: FlaskClient, make_center: Callable[..., int],
+        make_coordinator: Callable[..., None]) -> None:
+    center_id, name = setup(app, make_center, make_coordinator)
+    sign_in(client, "ana@example.org")
+    for page in ("participants/p1/edit", "participants/p1/availability", "participants/p1/preferences",
+                 "answers/p1/privacy", "calendars/participants/p1"):
+        assert client.get(f"/centers/{center_id}/{page}").status_code == 200, page
+    client.get(f"/centers/{center_id}/participants/")  # a list: not one person's page, not logged
+    response = client.post(f"/centers/{center_id}/participants/p1/edit",
+                           data={"name": "Zora Quintana-Unique", "email": "", "languages": "", "max_groups": "1",
+                                 "needs": ""})
+    assert response.status_code == 302
+    refused = client.post(f"/centers/{center_id}/participants/p1/edit",
+                          data={"name": "", "email": "", "languages": "", "max_groups": "1", "needs": ""})
+    assert refused.status_code == 200  # refused: nothing changed, nothing logged as changed
+    log = client.get(f"/centers/{center_id}/audit?action=person.").get_data(as_text=True)
+    for page in ("details", "availability", "preferences", "privacy", "calendar link"):
+        assert f"person.viewed.{page} · participant p1" in log, page
+    assert log.count("person.changed · participant p1") == 1
+    assert "ana@example.org" in log
+    assert "&#34;name&#34;" in log or '"name"' in log  # the field that changed...
+    assert "Zora" not in log and name not in log  # ...but never its old or new value
+    client.post(f"/centers/{center_id}/answers/p1/privacy/erase", data={"confirm_name": "Zora Quintana-Unique"})
+    log = client.get(f"/centers/{center_id}/audit?action=person.").get_data(as_text=True)
+    assert "participant p1" not in log and "person.erased · participant former-" in log

@@ -36,6 +36,7 @@ from scheduler.models import (
     Room,
     Slot,
 )
+from scheduler.services import audit
 from scheduler.services.scenarios import export_scenario, find_center
 from solver import scenario as sc
 
@@ -91,6 +92,7 @@ def apply_change(center: Center, change: Callable[[Scenario], str], *,
             result.field_problems["name"] = [_('a center named "%(name)s" already exists', name=new_name)]
             return result
         sync_rows(center, old, new)
+        audit.people_changes(center.id, old, new)
     return result
 
 

@@ -101,5 +101,5 @@ def erase_participant(center: Center, participant: Participant, actor: User | No
                                                        OutboxMessage.to_email == email))
     db.session.delete(participant)  # availability, preferences, pairs, links and feed tokens go with it
     db.session.flush()
-    record(center.id, actor, "participant.erased", placeholder, None, None)
+    record(center.id, actor, "person.erased", f"participant {placeholder}", None, None)
     return placeholder

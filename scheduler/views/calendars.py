@@ -16,7 +16,7 @@ from wtforms.validators import Length
 
 from scheduler.extensions import db
 from scheduler.models import Center, Facilitator, Participant
-from scheduler.services import feed_tokens, versions
+from scheduler.services import audit, feed_tokens, versions
 from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
 
@@ -110,6 +110,8 @@ def staff_link(center_id: int, scope: str, subject: str | None) -> Response:
 def person(center_id: int, kind: str, code: str) -> str:
     center = get_center_or_404(center_id)
     someone = get_person_or_404(center, kind, code)
+    audit.viewed(center.id, audit.PEOPLE_SECTIONS[kind], someone.code, "calendar link")
+    db.session.commit()
     token = feed_tokens.token_for(someone)
     if token is None:
         return render_template("calendars/person.html", center=center, person=someone, kind=kind, https=None,

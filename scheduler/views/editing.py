@@ -33,6 +33,7 @@ from scheduler.forms.editing import (
 )
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center
+from scheduler.services import audit
 from scheduler.services import editing as svc
 from scheduler.services.participants_csv import CSV_COLUMNS, import_participants_csv
 from scheduler.services.scenarios import export_scenario
@@ -80,6 +81,13 @@ def _refused(result: svc.EditResult) -> None:
 # --------------------------------------------------------------------------- lists and items
 
 
+def _viewed(center: Center, section: str, code: str | None, page: str) -> None:
+    """Log that a person's data was looked at (its own small transaction: a GET changes nothing else)."""
+    if section in audit.PEOPLE_SECTIONS and code is not None:
+        audit.viewed(center.id, audit.PEOPLE_SECTIONS[section], code, page)
+        db.session.commit()
+
+
 @bp.get(f"/{SECTION}/")
 @login_required
 def items(center_id: int, section: str) -> str:
@@ -110,6 +118,7 @@ def item_form(center_id: int, section: str, code: str | None = None) -> str | Re
     problems: list[str] = []
     if request.method == "GET" and index is not None:
         form.load(data[section][index])
+        _viewed(center, section, code, "details")
     if form.validate_on_submit():
         form_item = form.to_item()
         if index is not None:
@@ -239,6 +248,8 @@ def availability(center_id: int, section: str, code: str) -> str | Response:
         problems = [*(m for ms in result.field_problems.values() for m in ms),
                     *(str(p) for p in result.other_problems)]
         levels = chosen
+    if request.method == "GET":
+        _viewed(center, section, code, "availability")
     days, rows = _grid(data["slots"])
     return render_template("editing/availability.html", center=center, section=section, person=person,
                            form=form, days=days, rows=rows, levels=levels, level_names=LEVELS,
@@ -278,6 +289,8 @@ def preferences(center_id: int, code: str) -> str | Response:
         _refused(result)
         problems = [*(m for ms in result.field_problems.values() for m in ms),
                     *(str(p) for p in result.other_problems)]
+    if request.method == "GET":
+        _viewed(center, "participants", code, "preferences")
     names = {a["id"]: a["name"] for a in data["activities"]}
     wanted = person.get("preferences", [])
     addable = [a for a in data["activities"] if a["id"] not in wanted]
@@ -438,7 +451,9 @@ def import_scenario_file(center_id: int) -> str | Response:
     except sc.ScenarioError as exc:
         upload.file.errors = [_("The file has %(n)d problem(s); nothing was changed.", n=len(exc.problems))]
         return _import_page(center, upload, csv_form, problems=[str(p) for p in exc.problems])
+    before = svc.current_scenario(center)
     import_scenario(scenario, center.name, replace=True)
+    audit.people_changes(center.id, before, svc.current_scenario(center))
     db.session.commit()
     flash(_("Replaced the planning data with the file."), "info")
     return _dashboard(center)

@@ -347,6 +347,8 @@ def activity_text(center_id: int, code: str) -> str | Response:
 def privacy(center_id: int, code: str) -> str:
     center = get_center_or_404(center_id)
     participant = _participant_or_404(center, code)
+    audit.viewed(center.id, "participant", participant.code, "privacy")
+    db.session.commit()
     return render_template("self_service/privacy.html", center=center, participant=participant,
                            confirm=ConfirmForm())
 
@@ -358,7 +360,7 @@ def privacy_export(center_id: int, code: str) -> Response:
     center = get_center_or_404(center_id)
     participant = _participant_or_404(center, code)
     data = privacy_svc.export_participant(center, participant)
-    audit.record(center.id, current_user, "participant.exported", participant.code, None, None)
+    audit.record(center.id, current_user, "person.exported", f"participant {participant.code}", None, None)
     db.session.commit()
     response = make_response(json.dumps(data, ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
