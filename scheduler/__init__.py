@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message_category = "info"
+    # Flask-Login's own message is English; ours is translated when it is flashed.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
     app.jinja_env.globals["get_locale"] = get_locale
 
     from scheduler import cli, models, security

@@ -67,9 +67,17 @@ def sign_in() -> str | Response:
     return render_template("auth/sign_in.html", form=form)
 
 
+def clear_session() -> None:
+    """Forget everything in the session except the language the person chose."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
 def start_session(user: User) -> None:
     """A fresh session on sign-in (no fixation of an earlier one), stamped for the time-outs."""
-    session.clear()
+    clear_session()
     login_user(user)
     session["signed_in_at"] = session["seen_at"] = int(time.time())
 
@@ -86,7 +94,7 @@ def end_stale_sessions() -> Response | None:
     absolute = current_app.config.get("ABSOLUTE_TIMEOUT_S", 12 * 3600)
     if signed_in_at is None or seen_at is None or now - seen_at > idle or now - signed_in_at > absolute:
         logout_user()
-        session.clear()
+        clear_session()
         flash(_("You were signed out after a while. Please sign in again."), "info")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=_safe_next(target)))
@@ -147,7 +155,7 @@ def sign_out_everywhere() -> Response:
     current_user.session_version += 1
     db.session.commit()
     logout_user()
-    session.clear()
+    clear_session()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.sign_in"))
 
@@ -156,6 +164,6 @@ def sign_out_everywhere() -> Response:
 @login_required
 def sign_out() -> Response:
     logout_user()
-    session.clear()
+    clear_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.sign_in"))
