@@ -10,12 +10,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from scheduler.i18n import DAY_NAMES
 from solver import Scenario, load_scenario
 from solver.scenario import DAYS, format_minutes
 from solver.schedule import Schedule, load_schedule
 
-RANK_LABELS = ("1st", "2nd", "3rd", "4th", "5th", "6th+")
+# Whole phrases, so each language writes its own ordinals ("1.ª opción"); short, to fit the chart.
+RANK_LABELS = (_l("1st choice"), _l("2nd choice"), _l("3rd choice"), _l("4th choice"), _l("5th choice"),
+               _l("6th or lower"))
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def _figures(scenario: Scenario, schedule: Schedule) -> Figures:
         covered=len({m for g in schedule.groups for m in g.members}),
         first_choice=len(first_choice),
         memberships=sum(ranks.values()),
-        rank_counts=[(label, ranks[i + 1]) for i, label in enumerate(RANK_LABELS)],
+        rank_counts=[(str(label), ranks[i + 1]) for i, label in enumerate(RANK_LABELS)],
         size_spread=[(scenario.activity(a).name, min(s), max(s)) for a, s in sizes.items() if len(s) > 1],
         facilitator_load=[(f.name, load[f.id], f.max_sessions_per_week) for f in scenario.facilitators],
     )
