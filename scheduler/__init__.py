@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import feeds as feed_views
     from scheduler.views import self_service as self_service_views
     from scheduler.views import swaps as swaps_views
+    from scheduler.views import two_factor as two_factor_views
     from scheduler.views import waitlists as waitlist_views
 
     @login_manager.user_loader
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(feed_views.bp)
     app.register_blueprint(calendar_views.bp)
     app.register_blueprint(self_service_views.bp)
+    app.register_blueprint(two_factor_views.bp)
     feed_views.install_log_redaction()
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)

@@ -39,9 +39,10 @@ from scheduler.services.accounts import hash_password
 from tests.conftest import PASSWORD, make_app, sign_in
 from tests.test_swaps import ART1_JAN11, BEFORE_TERM, make_term
 
-PUBLIC = {"auth.sign_in", "language.choose", "static"}
+PUBLIC = {"auth.sign_in", "language.choose", "static", "two_factor.code"}
 TOKEN = {"feeds.feed", "self_service.page", "self_service.make_calendar", "self_service.welcome"}
-SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "auth.confirm_password"}
+SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "auth.confirm_password",
+             "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off"}
 FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times"}
 CLASSIFIED = PUBLIC | TOKEN | SIGNED_IN | FACILITATOR
 

@@ -37,6 +37,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Part of every session's user id: raising it signs the user out everywhere at once.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor sign-in: the shared TOTP secret (base32; None when not set up) and the last time
+    # step a code was accepted for, so one code never works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -34,6 +34,8 @@ class Center(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Facilitators' calendars list their own group's members by first name (off: member counts only).
     feeds_name_members: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Every coordinator of this center must sign in with a code from an authenticator app too.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     holidays: Mapped[list[Holiday]] = relationship(
         back_populates="center", cascade="all, delete-orphan", order_by="Holiday.date"

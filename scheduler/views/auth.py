@@ -61,6 +61,10 @@ def sign_in() -> str | Response:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             db.session.commit()  # a rehashed password, if the hash parameters moved on
+            if user.totp_secret:
+                from scheduler.views.two_factor import ask_for_code
+
+                return ask_for_code(user, _safe_next(request.args.get("next")))
             start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("coordinator.index"))
         form.password.errors.append(_("That email and password do not match an account."))
