@@ -20,7 +20,7 @@ def test_an_accepted_cover_tells_both_colleagues_and_the_members(app_ctx: Flask)
     notices = notify.swap_accepted(term_state(version), request, BEFORE_TERM)
     assert sorted(n.email for n in notices) == ["ana@example.org", "cruz@example.org", "p1@example.org"]
     member = next(n for n in notices if n.email == "p1@example.org")
-    assert member.body == "On 2027-01-25 at 09:00, Art group is led by Cruz."
+    assert member.body == "On Monday, January 25, 2027 at 09:00, Art group is led by Cruz."
     assert not any(n.urgent for n in notices)  # more than 7 days ahead
 
 

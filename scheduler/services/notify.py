@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -36,7 +36,8 @@ def _urgent(state: TermState, keys: Iterable[MeetingKey], now: dt.datetime) -> b
 
 def _when(state: TermState, key: MeetingKey) -> str:
     meeting = state.by_key[key]
-    return _("%(date)s at %(time)s", date=key.date.isoformat(), time=meeting.start.strftime("%H:%M"))
+    # The date in words, in the reader's language ("lunes, 25 de enero de 2027"), never 2027-01-25.
+    return _("%(date)s at %(time)s", date=format_date(key.date, "full"), time=meeting.start.strftime("%H:%M"))
 
 
 def _participants(center_id: int, codes: Iterable[str]) -> list[Participant]:

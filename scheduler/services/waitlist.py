@@ -188,7 +188,7 @@ def withdraw(seat: SeatOffer, actor: User | None) -> None:
 
 def tell_about_offer(center: Center, version: ScheduleVersion, seat: SeatOffer) -> None:
     """Email the participant that a place is free for them (through the outbox)."""
-    from flask_babel import force_locale
+    from flask_babel import force_locale, format_date
 
     from scheduler.services import mail
 
@@ -203,4 +203,4 @@ def tell_about_offer(center: Center, version: ScheduleVersion, seat: SeatOffer) 
         mail.send(center.id, participant.email, participant.name, _("A place is free for you"),
                   _("Hello %(name)s,\n\nA place is free for you in %(group)s from %(date)s. Please tell your "
                     "coordinator whether you would like it.\n\n%(center)s", name=participant.name.split()[0],
-                    group=label, date=seat.effective.isoformat(), center=center.name))
+                    group=label, date=format_date(seat.effective, "full"), center=center.name))
