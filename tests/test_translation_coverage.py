@@ -359,9 +359,12 @@ def participant_link(app: Flask, code: str = "p1") -> str:
 
 def welcome_link(app: Flask) -> str:
     with app.app_context():
-        user = User(email="new-facilitator@staff.example.org", password_hash="!")
-        db.session.add(user)
-        db.session.commit()
+        email = "new-facilitator@staff.example.org"
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, password_hash="!")
+            db.session.add(user)
+            db.session.commit()
         return f"/welcome/{staff_invitations.welcome_token(user)}"
 
 
