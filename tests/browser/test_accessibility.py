@@ -89,6 +89,26 @@ def full_center(app: Flask) -> FullCenter:
         return FullCenter(center.id, password, email, facilitator.code, meeting, participant.code, token)
 
 
+def assert_errors_announced_and_linked(page: Any, field_ids: list[str]) -> None:
+    """Errors come back in a summary the page focuses when it opens (so it is read at once); each
+    failing field is marked invalid, described by its error, and linked from the summary; following
+    the link with the keyboard moves the focus to the field."""
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    for field_id in field_ids:
+        field = page.locator(f"#{field_id}")
+        expect(field).to_have_attribute("aria-invalid", "true")
+        described = (field.get_attribute("aria-describedby") or "").split()
+        assert described, f"#{field_id} is not described by its error"
+        error = page.locator(f"#{described[-1]}").inner_text().strip()
+        assert error, f"#{field_id}'s error is empty"
+        expect(summary.locator(f'a[href="#{field_id}"]')).to_contain_text(error)
+    page.keyboard.press("Tab")
+    expect(summary.locator(f'a[href="#{field_ids[0]}"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{field_ids[0]}")).to_be_focused()
+
+
 def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.goto(base + "/sign-in")
     page.get_by_label("Email").fill(email)
@@ -115,9 +135,8 @@ def coordinator_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
     page.get_by_label("Name", exact=True).fill("")
     page.get_by_label("Smallest group", exact=True).fill("")
     page.get_by_role("button", name="Save").click()
-    name = page.get_by_label("Name", exact=True)
-    expect(name).to_have_attribute("aria-invalid", "true")
     audit.check("activity edit form with errors")
+    assert_errors_announced_and_linked(page, ["name", "min_size"])
     audit.visit("new participant form", f"{c}/participants/new")
     audit.visit("settings", f"{c}/settings")
     audit.visit("pairs", f"{c}/pairs/")
@@ -172,8 +191,12 @@ def participant_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
     selects.nth(0).select_option("1")
     selects.nth(1).select_option("1")
     page.get_by_role("button", name="Save my answers").click()
-    expect(page.get_by_role("alert")).to_be_visible()
     audit.check("participant's page with errors")
+    # Only the second group given a number already taken is marked.
+    marked = [page.locator("select[aria-invalid=true]").nth(n).get_attribute("id")
+              for n in range(page.locator("select[aria-invalid=true]").count())]
+    assert marked, "no answer is marked"
+    assert_errors_announced_and_linked(page, marked)
     page.get_by_label("Language").select_option("es")
     page.get_by_role("button", name="Change").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
