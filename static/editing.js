@@ -59,3 +59,35 @@
     Array.prototype.forEach.call(buttons, function (b, i) { b.tabIndex = i === 0 ? 0 : -1; });
   });
 }());
+
+// Ranked lists: each Move up / Move down / Remove button posts the form and the page comes back.
+// Put the keyboard focus back on the same activity's button (or, when it reached the end of the list
+// or was removed, on the nearest button that is left), so someone using the keyboard can press the
+// button again instead of tabbing from the top of the page.
+(function () {
+  "use strict";
+  var forms = document.querySelectorAll("form[data-keep-focus]");
+  Array.prototype.forEach.call(forms, function (form) {
+    var key = "keep-focus:" + window.location.pathname;
+    var last = null;
+    try {
+      last = window.sessionStorage.getItem(key);
+      window.sessionStorage.removeItem(key);
+    } catch (error) { last = null; }
+    if (last) {
+      var buttons = Array.prototype.slice.call(form.querySelectorAll('button[name="action"]'));
+      var code = last.slice(last.indexOf(":") + 1);
+      var sameItem = function (b) { return b.value.slice(b.value.indexOf(":") + 1) === code; };
+      var target = buttons.filter(function (b) { return b.value === last; })[0] ||
+        buttons.filter(function (b) { return sameItem(b) && b.value.indexOf("remove:") !== 0; })[0] ||
+        buttons.filter(sameItem)[0] || form.querySelector("select") || buttons[0];
+      if (target) { target.focus(); }
+    }
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (button && button.name === "action") {
+        try { window.sessionStorage.setItem(key, button.value); } catch (error) { /* private mode: no memory */ }
+      }
+    });
+  });
+}());
