@@ -76,3 +76,20 @@ def test_export_and_link_rotation_ask_for_the_password_again_after_ten_minutes(
                          headers={"Referer": f"http://localhost/centers/{coordinator}/calendars/participants/p1"})
     assert rotate.status_code == 302 and "/confirm-password?next=" in rotate.headers["Location"]
     assert "calendars/participants/p1" in rotate.headers["Location"]
+
+
+def test_giving_a_facilitator_an_account_asks_for_the_password_again_after_ten_minutes(
+        client: FlaskClient, coordinator: int, counts: Callable[[], dict[str, int]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [3_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    sign_in(client, "ana@example.org")
+    clock[0] += 601
+    before = counts()
+    invite = client.post(f"/centers/{coordinator}/answers/facilitators/fac1/invite",
+                         headers={"Referer": f"http://localhost/centers/{coordinator}/answers/"})
+    assert invite.status_code == 302 and "/confirm-password?next=" in invite.headers["Location"]
+    assert counts() == before  # no account, no role, no email yet
+    client.post(invite.headers["Location"], data={"password": PASSWORD})
+    client.post(f"/centers/{coordinator}/answers/facilitators/fac1/invite")
+    assert counts() != before

@@ -230,6 +230,7 @@ class WelcomeForm(FlaskForm):
 
 @bp.post("/centers/<int:center_id>/answers/facilitators/<code>/invite")
 @login_required
+@recent_password_required  # it grants an account and a role at the center
 def invite_facilitator(center_id: int, code: str) -> Response:
     center = get_center_or_404(center_id)
     facilitator = next((f for f in center.facilitators if f.code == code), None)
