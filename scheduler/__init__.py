@@ -62,7 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(calendar_views.bp)
     app.register_blueprint(self_service_views.bp)
     app.register_blueprint(two_factor_views.bp)
-    feed_views.install_log_redaction()
+    feed_views.install_log_redaction(app)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)
     errors.register(app)

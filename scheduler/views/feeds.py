@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, request
 
 from scheduler import ratelimit
 from scheduler.services import feed_content, feed_tokens
@@ -43,22 +43,50 @@ def feed(token: str) -> Response:
     return response.make_conditional(request)
 
 
-class RedactFeedTokens(logging.Filter):
-    """Keeps feed tokens out of access logs: a token in a log is a subscription anyone can read."""
+class RedactTokens(logging.Filter):
+    """Keeps the secret in token URLs out of the logs: a token in a log is a subscription, a
+    participant's personal page or a facilitator's account, open to whoever reads the log.
 
-    PATTERN = re.compile(r"/feeds/[^/\s\"?]+\.ics")
+    Covers every route whose path holds a token (``/feeds/<token>.ics``, ``/p/<token>...``,
+    ``/welcome/<token>``), also percent-encoded (a ``next=`` query), in whatever form a logger is
+    handed the text: gunicorn's access log passes one mapping of atoms, werkzeug and gunicorn's error
+    log a tuple, Flask's error log a finished message; a traceback's text is redacted too. The message
+    is rendered here and stored redacted, so no handler or formatter can see the original."""
+
+    SEP = r"(?:/|%2[Ff])"
+    PATTERN = re.compile(rf"({SEP}(?:feeds|p|welcome){SEP})[^/\s\"'?#&%]+")
+
+    @classmethod
+    def redact(cls, text: str) -> str:
+        return cls.PATTERN.sub(cls._replacement, text)
+
+    @staticmethod
+    def _replacement(match: re.Match[str]) -> str:
+        # Keep the shape of the route (".ics") so the log still says which kind of URL it was.
+        return match.group(1) + ("[token].ics" if match.group(0).endswith(".ics") else "[token]")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(self.PATTERN.sub("/feeds/[token].ics", a) if isinstance(a, str) else a
-                                for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub("/feeds/[token].ics", record.msg)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call; logging reports it itself, with the raw arguments
+            message = None
+        if message is not None:
+            record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
-def install_log_redaction() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
-            logger.addFilter(RedactFeedTokens())
+# The loggers that write request paths: the development server, gunicorn's access and error logs.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def install_log_redaction(app: Flask) -> None:
+    """On the loggers that write request paths, and on the app's own (Flask logs "Exception on <path>")."""
+    for logger in (*(logging.getLogger(name) for name in REQUEST_LOGGERS), app.logger):
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
