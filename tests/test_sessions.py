@@ -93,3 +93,76 @@ def test_giving_a_facilitator_an_account_asks_for_the_password_again_after_ten_m
     client.post(invite.headers["Location"], data={"password": PASSWORD})
     client.post(f"/centers/{coordinator}/answers/facilitators/fac1/invite")
     assert counts() != before
+
+
+# Every action that exports people's data, grants an account or a role, or replaces a secret link:
+# (who does it, method, path under the center). The test below checks this list against the code.
+FRESH_PASSWORD_ROUTES = {
+    "editing.export": ("coordinator", "GET", "export.json"),
+    "self_service.privacy_export": ("coordinator", "GET", "answers/p1/privacy/export.json"),
+    "self_service.privacy_erase": ("coordinator", "POST", "answers/p1/privacy/erase"),
+    "self_service.invite_facilitator": ("coordinator", "POST", "answers/facilitators/fac1/invite"),
+    "self_service.invite_all_facilitators": ("coordinator", "POST", "answers/facilitators/invite-all"),
+    "calendars.rotate": ("coordinator", "POST", "calendars/participants/p1/rotate"),
+    "calendars.staff_link": ("coordinator", "POST", "calendars/staff/center"),
+    "two_factor.require": ("coordinator", "POST", "two-factor"),
+    "two_factor.turn_on": ("coordinator", "POST", "/account/two-factor"),
+    "two_factor.turn_off": ("coordinator", "POST", "/account/two-factor/off"),
+    "swaps.make_calendar_link": ("facilitator", "POST", "cover/calendar"),
+}
+
+
+def _needs_recent_password(view: Callable[..., object]) -> bool:
+    while view is not None:
+        # The code's own name: functools.wraps gives the wrapper the view's __qualname__.
+        if view.__code__.co_qualname == f"{auth.recent_password_required.__name__}.<locals>.wrapped":
+            return True
+        view = getattr(view, "__wrapped__", None)  # type: ignore[assignment]
+    return False
+
+
+def test_the_list_of_actions_needing_a_fresh_password_is_the_code_s(app: Flask) -> None:
+    decorated = {endpoint for endpoint, view in app.view_functions.items() if _needs_recent_password(view)}
+    assert decorated == set(FRESH_PASSWORD_ROUTES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(FRESH_PASSWORD_ROUTES))
+def test_each_sensitive_action_asks_for_the_password_again_and_changes_nothing_until_then(
+        endpoint: str, app: Flask, client: FlaskClient, coordinator: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from scheduler.extensions import db
+    from scheduler.models import CenterRole, Facilitator, Membership, User
+    from scheduler.services.accounts import hash_password
+    from tests import rows
+
+    role, method, path = FRESH_PASSWORD_ROUTES[endpoint]
+    email = "ana@example.org"
+    if role == "facilitator":
+        email = "fac1@staff.example.org"
+        with app.app_context():
+            fac1 = db.session.scalar(select(Facilitator).where(Facilitator.code == "fac1"))
+            assert fac1 is not None
+            user = User(email=email, password_hash=hash_password(PASSWORD))
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(user_id=user.id, center_id=coordinator, role=CenterRole.FACILITATOR))
+            fac1.user_id = user.id
+            db.session.commit()
+    target = path if path.startswith("/") else f"/centers/{coordinator}/{path}"
+    clock = [4_000_000.0]
+    monkeypatch.setattr(auth.time, "time", lambda: clock[0])
+    assert sign_in(client, email).status_code == 302
+    clock[0] += auth.RECENT_PASSWORD_S + 1
+    with app.app_context():
+        before = rows.snapshot()
+    response = client.open(target, method=method, data={"confirm_name": "Pat"},
+                           headers={"Referer": f"http://localhost/centers/{coordinator}/"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/confirm-password?next="), (
+        endpoint, response.status_code, response.headers.get("Location"))
+    with app.app_context():
+        assert rows.differences(before, rows.snapshot()) == {}, endpoint
+    # Within ten minutes of giving it again, the action is not stopped.
+    assert client.post(response.headers["Location"], data={"password": PASSWORD}).status_code == 302
+    again = client.open(target, method=method, data={})
+    assert not again.headers.get("Location", "").startswith("/confirm-password"), endpoint

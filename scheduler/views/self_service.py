@@ -245,6 +245,7 @@ def invite_facilitator(center_id: int, code: str) -> Response:
 
 @bp.post("/centers/<int:center_id>/answers/facilitators/invite-all")
 @login_required
+@recent_password_required  # like one invitation: it grants accounts and roles at the center
 def invite_all_facilitators(center_id: int) -> Response:
     center = get_center_or_404(center_id)
     if ConfirmForm().validate_on_submit():

@@ -23,6 +23,7 @@ from scheduler.models.accounts import utcnow
 from scheduler.services import audit, feed_tokens, notify, swaps, versions
 from scheduler.services.cover import eligible_colleagues
 from scheduler.services.term import MeetingKey, TermState, term_state
+from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("swaps", __name__, url_prefix="/centers/<int:center_id>")
@@ -138,6 +139,7 @@ def my_cover(center_id: int) -> str:
 
 @bp.post("/cover/calendar")
 @login_required
+@recent_password_required  # it replaces the calendar link, as a coordinator's rotation does
 def make_calendar_link(center_id: int) -> Response:
     center, me = get_own_facilitator_or_404(center_id)
     if ConfirmForm().validate_on_submit():
