@@ -8,7 +8,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,9 +28,9 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from scheduler import ratelimit
 from scheduler.extensions import db
 from scheduler.models import User
+from scheduler.services import sign_in_limits
 from scheduler.services.accounts import MAX_PASSWORD_LENGTH, authenticate
 
 bp = Blueprint("auth", __name__)
@@ -48,18 +59,19 @@ def sign_in() -> str | Response:
         return redirect(url_for("coordinator.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        # Per address and per account: guessing is slow, and a lock-out ends with its window.
-        for verdict in (ratelimit.hit("sign-in-ip", request.remote_addr or "-", 30, 300),
-                        ratelimit.hit("sign-in-account", (form.email.data or "").strip().lower(), 10, 900)):
-            if not verdict.allowed:
-                minutes = max(1, round(verdict.retry_after_s / 60))
-                form.password.errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.",
-                                              n=minutes))
-                response = make_response(render_template("auth/sign_in.html", form=form), 429)
-                response.headers["Retry-After"] = str(verdict.retry_after_s)
-                return response
+        # Wrong passwords are counted so that guessing is slow, in a way that cannot keep the person
+        # out: see services/sign_in_limits.py.
+        attempt = sign_in_limits.begin(form.email.data or "", request.remote_addr or "-",
+                                       request.cookies.get(sign_in_limits.DEVICE_COOKIE))
+        if attempt.refusal is not None:
+            minutes = max(1, round(attempt.refusal.retry_after_s / 60))
+            form.password.errors.append(_("Too many attempts. Please wait %(n)d minutes and try again.", n=minutes))
+            response = make_response(render_template("auth/sign_in.html", form=form), 429)
+            response.headers["Retry-After"] = str(attempt.refusal.retry_after_s)
+            return response
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            attempt.not_a_failure()
             db.session.commit()  # a rehashed password, if the hash parameters moved on
             if user.totp_secret:
                 from scheduler.views.two_factor import ask_for_code
@@ -84,6 +96,19 @@ def start_session(user: User) -> None:
     clear_session()
     login_user(user)
     session["signed_in_at"] = session["seen_at"] = int(time.time())
+    _remember_this_device(user)
+
+
+def _remember_this_device(user: User) -> None:
+    """From now on this browser is a known device of the account: nobody else's wrong passwords lock it out."""
+    value = sign_in_limits.remember_device(user, request.cookies.get(sign_in_limits.DEVICE_COOKIE))
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        response.set_cookie(sign_in_limits.DEVICE_COOKIE, value, max_age=sign_in_limits.DEVICE_MAX_AGE_S,
+                            path=sign_in_limits.DEVICE_COOKIE_PATH,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+        return response
 
 
 @bp.before_app_request
