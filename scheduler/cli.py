@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
 from scheduler.services import backups
-from scheduler.services.accounts import AccountError, create_coordinator
+from scheduler.services.accounts import MIN_PASSWORD_LENGTH, AccountError, create_coordinator
 from scheduler.services.demo import load_demo
 from scheduler.services.scenarios import CenterExistsError, export_scenario, find_center, import_scenario
 from solver import ScenarioError, read_scenario_file
@@ -74,7 +74,8 @@ def register(app: Flask) -> None:
     @app.cli.command("create-coordinator")
     @click.argument("email")
     @click.option("--center", "center_name", required=True, help="Name of the center they coordinate.")
-    @click.password_option(prompt="Password (at least 10 characters)", help="Prompted for when not given.")
+    @click.password_option(prompt=f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+                           help="Prompted for when not given.")
     def create_coordinator_command(email: str, center_name: str, password: str) -> None:
         """Make EMAIL a coordinator of a center (creating the account if needed)."""
         center = find_center(center_name)

@@ -42,8 +42,8 @@ def test_create_coordinator_prompts_for_a_password_and_hashes_it(
     ("args", "stdin", "message"),
     [
         (["create-coordinator", "ana@example.org", "--center", "North"], "short\nshort\n",
-         "password: must be at least 10 characters long"),
-        (["create-coordinator", "ana@example.org", "--center", "North"], "password123\npassword123\n",
+         "password: must be at least 12 characters long"),
+        (["create-coordinator", "ana@example.org", "--center", "North"], "password1234\npassword1234\n",
          "password: is too easy to guess"),
         (["create-coordinator", "ana.garcia@example.org", "--center", "North"], "anagarcia2027\nanagarcia2027\n",
          "password: is too easy to guess"),  # built from the email
@@ -76,13 +76,28 @@ def test_long_passphrases_and_strong_passwords_are_accepted(app: Flask, password
         check_password(password, user_inputs=("ana@example.org",))
 
 
-@pytest.mark.parametrize("password", ["qwertyuiop", "iloveyou123", "monkey123456", "aaaaaaaaaaaa",
-                                      "Password2027", "1234567890"])
+@pytest.mark.parametrize("password", ["qwertyuiopas", "iloveyou1234", "monkey123456", "aaaaaaaaaaaa",
+                                      "Password2027", "123456789012"])
 def test_common_and_pattern_passwords_are_refused(app: Flask, password: str) -> None:
     from scheduler.services.accounts import AccountError, check_password
 
     with app.app_context(), pytest.raises(AccountError, match="too easy to guess"):
         check_password(password)
+
+
+def test_the_minimum_length_is_the_one_the_welcome_form_and_the_security_page_state(app: Flask) -> None:
+    from pathlib import Path
+
+    from scheduler.services.accounts import MIN_PASSWORD_LENGTH, AccountError, check_password
+    from scheduler.views.self_service import WelcomeForm
+
+    with app.test_request_context():
+        assert f"at least {MIN_PASSWORD_LENGTH} characters" in str(WelcomeForm().password.label.text)
+        with pytest.raises(AccountError, match=f"at least {MIN_PASSWORD_LENGTH} characters"):
+            check_password("Zq7#vLm2&Rp"[:MIN_PASSWORD_LENGTH - 1])
+        check_password("Zq7#vLm2&Rp9x"[:MIN_PASSWORD_LENGTH])
+    security_page = (Path(__file__).parents[1] / "docs" / "security.md").read_text()
+    assert f"at least {MIN_PASSWORD_LENGTH} characters" in security_page
 
 
 def test_sign_in_shows_the_center_and_sign_out_ends_it(

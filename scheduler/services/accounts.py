@@ -22,7 +22,7 @@ from scheduler.models.accounts import utcnow
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12  # the welcome form's label and docs/security.md say so too
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
 ZXCVBN_MAX = 72
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
