@@ -3,6 +3,9 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+# The interface languages, each named in its own language (so never translated).
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
 DAY_NAMES = {
     "MO": _l("Monday"), "TU": _l("Tuesday"), "WE": _l("Wednesday"), "TH": _l("Thursday"),
     "FR": _l("Friday"), "SA": _l("Saturday"), "SU": _l("Sunday"),

@@ -11,7 +11,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import DAY_NAMES, LANGUAGE_NAMES
 from solver.scenario import DAYS
 
 WHOLE = _l("Enter a whole number.")
@@ -43,11 +43,13 @@ class ItemForm(FlaskForm):
     id = StringField(_l("Id"), validators=[DataRequired(_l("Enter an id.")), Length(max=64)],
                      description=_l("A short unique code used in files, e.g. act1. It cannot be changed later."))
     list_fields: tuple[str, ...] = ()
+    # Fields kept on the row only, outside the scenario format (which would refuse an unknown key).
+    row_fields: tuple[str, ...] = ()
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {}
         for field in self:
-            if field.name in ("csrf_token",):
+            if field.name in ("csrf_token", *self.row_fields):
                 continue
             if field.name in self.list_fields:
                 item[field.name] = split_list(field.data)
@@ -112,7 +114,15 @@ class FacilitatorForm(PersonForm):
 class ParticipantForm(PersonForm):
     max_groups = WholeNumberField(_l("Most groups"), validators=[InputRequired(WHOLE)])
     needs = StringField(_l("Needs (room features)"), description=LIST_HINT)
+    locale = SelectField(_l("Language of their page and emails"),
+                         choices=[SelectChoice("", _l("Not chosen yet (emails in English)")),
+                                  *(SelectChoice(code, name, render_kw={"lang": code})
+                                    for code, name in LANGUAGE_NAMES.items())],
+                         # Absent from a post (an older client): leave it as it is; see row_fields.
+                         validators=[Optional()],
+                         description=_l("They can also change it themselves on their own page."))
     list_fields = ("needs", "languages")
+    row_fields = ("locale",)
 
 
 class CenterForm(FlaskForm):

@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     # step a code was accepted for, so one code never works twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column()
+    # The interface language the person last chose while signed in (None: never chose), so it
+    # follows them to every device they sign in on; the session keeps it for the signed-out pages.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

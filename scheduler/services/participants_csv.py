@@ -13,13 +13,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from scheduler.models import Center
-from scheduler.services import editing
+from scheduler.services import audit, editing, languages
 
-# Columns, in the order the page documents them. Lists are separated by ";".
-CSV_COLUMNS = ("id", "name", "email", "max_groups", "preferences", "available", "if_needed", "needs", "languages")
+# Columns, in the order the page documents them. Lists are separated by ";". page_language is not
+# part of the scenario format: it is the participant's row's own field (the language of their page,
+# emails and calendar), set once the rows are written.
+CSV_COLUMNS = ("id", "name", "email", "max_groups", "preferences", "available", "if_needed", "needs", "languages",
+               "page_language")
+ROW_COLUMNS = ("page_language",)
 REQUIRED = ("id", "name", "max_groups")
 LIST_COLUMNS = ("preferences", "available", "if_needed", "needs", "languages")
 _PATH = re.compile(r"^participants\[(\d+)\](?:\.(\w+))?")
@@ -60,6 +65,9 @@ def import_participants_csv(center: Center, raw: bytes) -> CsvOutcome:
     participants = data["participants"]
     row_of: dict[int, int] = {}  # participant index -> CSV row number (the header is row 1)
     seen: dict[str, int] = {}
+    locales: dict[str, str | None] = {}  # id -> page_language, when the file has that column
+    known = current_app.config["LANGUAGES"]
+    added: set[str] = set()
     for number, row in enumerate(reader, start=2):
         if None in row:
             outcome.problems.append(_("row %(row)d: more cells than columns", row=number))
@@ -69,6 +77,12 @@ def import_participants_csv(center: Center, raw: bytes) -> CsvOutcome:
             value = (row.get(column) or "").strip()
             if column in LIST_COLUMNS:
                 item[column] = _cells(value)
+            elif column in ROW_COLUMNS:
+                locale = value.lower()
+                if locale and locale not in known:
+                    outcome.problems.append(_('row %(row)d, column page_language: "%(value)s" is not one of %(codes)s '
+                                              '(or empty)', row=number, value=value, codes=", ".join(known)))
+                locales[(row.get("id") or "").strip()] = locale or None
             elif column == "max_groups":
                 if not re.fullmatch(r"\d+", value):
                     outcome.problems.append(_('row %(row)d, column max_groups: must be a whole number, not "%(value)s"',
@@ -93,6 +107,7 @@ def import_participants_csv(center: Center, raw: bytes) -> CsvOutcome:
             participants.append(item)
             index = len(participants) - 1
             outcome.added += 1
+            added.add(code)
         else:
             participants[index] = {**participants[index], **item}
             outcome.updated += 1
@@ -108,6 +123,13 @@ def import_participants_csv(center: Center, raw: bytes) -> CsvOutcome:
         return ""
 
     result = editing.apply_change(center, change)
+    if result.ok:
+        for code, chosen in locales.items():
+            participant = languages.participant_by_code(center, code)
+            if participant is not None and languages.set_participant_locale(participant, chosen) \
+                    and code not in added:
+                audit.record(center.id, audit.current_actor(), "person.changed", f"participant {code}", None,
+                             {"fields": ["locale"]})
     for problem in result.other_problems:
         match = _PATH.match(problem.path)
         if match and int(match.group(1)) in row_of:

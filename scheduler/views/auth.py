@@ -92,8 +92,11 @@ def clear_session() -> None:
 
 
 def start_session(user: User) -> None:
-    """A fresh session on sign-in (no fixation of an earlier one), stamped for the time-outs."""
+    """A fresh session on sign-in (no fixation of an earlier one), stamped for the time-outs. The
+    language the account last chose wins over this browser's: it is the person's, on any device."""
     clear_session()
+    if user.locale in current_app.config["LANGUAGES"]:
+        session["locale"] = user.locale
     login_user(user)
     session["signed_in_at"] = session["seen_at"] = int(time.time())
     _remember_this_device(user)

@@ -33,7 +33,7 @@ from scheduler.forms.editing import (
 )
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center
-from scheduler.services import audit
+from scheduler.services import audit, languages
 from scheduler.services import editing as svc
 from scheduler.services.participants_csv import CSV_COLUMNS, import_participants_csv
 from scheduler.services.scenarios import export_scenario
@@ -118,6 +118,9 @@ def item_form(center_id: int, section: str, code: str | None = None) -> str | Re
     problems: list[str] = []
     if request.method == "GET" and index is not None:
         form.load(data[section][index])
+        if section == "participants":
+            row = languages.participant_by_code(center, data[section][index]["id"])
+            form["locale"].data = row.locale if row is not None else ""
         _viewed(center, section, code, "details")
     if form.validate_on_submit():
         form_item = form.to_item()
@@ -131,6 +134,8 @@ def item_form(center_id: int, section: str, code: str | None = None) -> str | Re
             item = _new_item_defaults(section, data) | form_item
         result = svc.apply_change(center, svc.put_item(section, index, item), before=data)
         if result.ok:
+            if section == "participants" and form["locale"].raw_data:  # sent: "" means "not chosen"
+                _save_participant_locale(center, item["id"], form["locale"].data or None, added=index is None)
             db.session.commit()
             flash(_("Saved %(noun)s %(id)s.", noun=NOUNS[section], id=item["id"]), "info")
             return redirect(url_for("editing.items", center_id=center.id, section=section))
@@ -138,6 +143,15 @@ def item_form(center_id: int, section: str, code: str | None = None) -> str | Re
         problems = _attach(form, result)
     return render_template("editing/item_form.html", center=center, section=section, form=form, code=code,
                            title=TITLES[section], noun=NOUNS[section], problems=problems)
+
+
+def _save_participant_locale(center: Center, code: str, locale: str | None, *, added: bool) -> None:
+    """The language is a row field, not part of the scenario: set it after the row is written (and
+    log it like the other fields; an added person's entry already says so)."""
+    row = languages.participant_by_code(center, code)
+    if row is not None and languages.set_participant_locale(row, locale) and not added:
+        audit.record(center.id, audit.current_actor(), "person.changed", f"participant {code}", None,
+                     {"fields": ["locale"]})
 
 
 def _new_item_defaults(section: str, data: dict[str, Any]) -> dict[str, Any]:
