@@ -18,6 +18,10 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # A form's CSRF token is good for as long as its session, not one hour: a form left open over
+    # lunch must not come back as "the form had expired" and lose what was typed. The session
+    # itself ends with the idle and absolute time-outs (views/auth.py).
+    WTF_CSRF_TIME_LIMIT: int | None = None
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")

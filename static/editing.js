@@ -34,6 +34,8 @@
         button.addEventListener("click", function () {
           select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
           render(cell, select, button);
+          // As if the select itself had changed: the form's draft (js/drafts.js) follows the grid.
+          select.dispatchEvent(new Event("change", { bubbles: true }));
         });
         button.addEventListener("keydown", function (event) {
           var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };

@@ -128,7 +128,9 @@ def end_stale_sessions() -> Response | None:
         logout_user()
         clear_session()
         flash(_("You were signed out after a while. Please sign in again."), "info")
-        target = request.full_path if request.method == "GET" else None
+        # A form sent after the time-out comes back to the page it was sent from: the browser kept
+        # a draft of what was typed there (static/js/drafts.js) and puts it back.
+        target = request.full_path if request.method == "GET" else _same_site_path(request.referrer)
         return redirect(url_for("auth.sign_in", next=_safe_next(target)))
     if now - seen_at > 60:  # rewrite the cookie at most once a minute
         session["seen_at"] = now
