@@ -140,3 +140,39 @@ def _open_group(st: _State, a: Activity, gid: str, waiting: list[Participant], s
                 st.person_groups[p].append((a.id, gid))
             return Group(gid, a.id, tuple(slots), room.id, chosen, tuple(members))
     return None
+
+
+def fill(sc: Scenario, groups: list[Group]) -> list[Group]:
+    """``groups`` with every participant who fits added to groups of the activities they want.
+
+    Nothing already there moves: people join open groups with a free seat, first those in no group,
+    each in order of their ranking. A warm-up search on first choices leaves second choices empty;
+    this puts back what obviously fits before the whole model starts from it."""
+    st = _State(sc)
+    members: dict[str, list[str]] = {g.id: list(g.members) for g in groups}
+    for g in groups:
+        for s in g.sessions:
+            st.room_busy.add((g.room, s))
+            for f in g.facilitators:
+                st.fac_busy.add((f, s))
+            for p in g.members:
+                st.person_busy.add((p, s))
+        for p in g.members:
+            st.person_groups[p].append((g.activity, g.id))
+    by_activity: dict[str, list[Group]] = defaultdict(list)
+    for g in groups:
+        by_activity[g.activity].append(g)
+    for p in sorted(sc.participants, key=lambda p: (len(st.person_groups[p.id]) > 0, p.id)):
+        for activity_id in p.preferences:
+            a = sc.activity(activity_id)
+            for g in sorted(by_activity[activity_id], key=lambda g: len(members[g.id])):
+                room = sc.room(g.room)
+                if len(members[g.id]) >= min(a.max_size, room.capacity):
+                    continue
+                if st.may_join(p, a, g.id, g.sessions, set(room.features), members[g.id]):
+                    members[g.id].append(p.id)
+                    st.person_groups[p.id].append((a.id, g.id))
+                    for s in g.sessions:
+                        st.person_busy.add((p.id, s))
+                    break
+    return [Group(g.id, g.activity, g.sessions, g.room, g.facilitators, tuple(members[g.id])) for g in groups]

@@ -7,23 +7,27 @@ assumptions names the conflicting ones (``solver.explain``).
 
 from __future__ import annotations
 
-import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ortools.sat.python import cp_model
-
-from solver.greedy import greedy_schedule
-from solver.model import Built, build
-from solver.objective import add_objective, rank_points, trivial_bound
+from solver.greedy import fill, greedy_schedule
+from solver.model import build
+from solver.objective import add_objective, trivial_bound
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule, Unassigned
+from solver.search import (
+    Incumbent,
+    Live,
+    Progress,
+    SearchResult,
+    apply_hint,
+    canonical,
+    score_terms,
+    search,
+)
 from solver.stability import Stability, add_disruption, moves
-
-log = logging.getLogger("solver")
 
 
 @dataclass(frozen=True)
@@ -58,79 +62,17 @@ class SolveParams:
     stability: Stability | None = None
 
 
-@dataclass(frozen=True)
-class Progress:
-    elapsed_s: float
-    objective: int
-    bound: int
-    covered: int
-
-
-_STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
-           cp_model.MODEL_INVALID: "UNKNOWN", cp_model.UNKNOWN: "UNKNOWN"}
-
-
-def configure(solver: cp_model.CpSolver, time_limit_s: float, workers: int, seed: int) -> None:
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
-    solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = seed
-    # One presolve round instead of the default several: on large scenarios the extra rounds took
-    # ~6 s before any solution, for no better final score (measured on large and planted, 30 s).
-    solver.parameters.max_presolve_iterations = 1
-    solver.parameters.log_search_progress = log.isEnabledFor(logging.DEBUG)
-    solver.parameters.log_to_stdout = False
-    solver.log_callback = log.debug
-
-
-def apply_hint(b: Built, hint: Schedule) -> None:
-    """Warm start from a schedule; only groups with our ids are used, anything missing is hinted off."""
-    v = b.vars
-    by_id = {g.id: g for g in hint.groups}
-    for g in b.groups:
-        h = by_id.get(g)
-        b.model.add_hint(v.open[g], h is not None)
-        for s in b.group_slots[g]:
-            b.model.add_hint(v.sess[g, s], h is not None and s in h.sessions)
-    for (g, r), x in v.room.items():
-        b.model.add_hint(x, g in by_id and by_id[g].room == r)
-    for (g, f), x in v.fac.items():
-        b.model.add_hint(x, g in by_id and f in by_id[g].facilitators)
-    for (p, g), x in v.x.items():
-        b.model.add_hint(x, g in by_id and p in by_id[g].members)
-    # The auxiliary variables too: a hint that leaves them out makes CP-SAT search for their values
-    # before it has a first solution, which on large scenarios costs most of a short time limit.
-    def meets(g: str, s: str) -> bool:
-        return g in by_id and s in by_id[g].sessions
-    for (g, f, s), x in v.fac_sess.items():
-        b.model.add_hint(x, meets(g, s) and f in by_id[g].facilitators)
-    for (g, r, s), x in v.room_sess.items():
-        b.model.add_hint(x, meets(g, s) and by_id[g].room == r)
-    for (p, g, s), x in v.member_sess.items():
-        b.model.add_hint(x, meets(g, s) and p in by_id[g].members)
-    for g, size in v.size.items():
-        b.model.add_hint(size, len([p for p in by_id[g].members if (p, g) in v.x]) if g in by_id else 0)
-    hinted_members = {p for (p, g) in v.x if g in by_id and p in by_id[g].members}
-    for p, covered in v.covered.items():
-        b.model.add_hint(covered, p in hinted_members)
-
-
-class _Watcher(cp_model.CpSolverSolutionCallback):
-    def __init__(self, b: Built, t0: float, on_progress: Callable[[Progress], None] | None,
-                 cancel: threading.Event | None, cap: int) -> None:
-        super().__init__()
-        self.b, self.t0, self.on_progress, self.cancel, self.cap = b, t0, on_progress, cancel, cap
-        self.first_solution_s: float | None = None
-
-    def on_solution_callback(self) -> None:
-        elapsed = time.monotonic() - self.t0
-        if self.first_solution_s is None:
-            self.first_solution_s = elapsed
-        if self.on_progress is not None:
-            covered = sum(self.boolean_value(c) for c in self.b.vars.covered.values())
-            bound = min(self.cap, math.floor(self.best_objective_bound + 1e-6))
-            self.on_progress(Progress(elapsed, round(self.objective_value), bound, covered))
-        if self.cancel is not None and self.cancel.is_set():
-            self.stop_search()
+# Warm-up before the whole model: the same scenario with every participant's preferences cut to their
+# first choice. Far fewer memberships, so the search moves fast, and whatever it finds is valid for
+# the whole scenario. It gets WARM_UP_SHARE of the time limit; when its own proven bound shows that
+# first choices alone can come within WARM_UP_NEAR_CAP of the trivial bound (nearly everyone can have
+# their first choice, as in planted.json), it may go on up to WARM_UP_MAX_SHARE for as long as it
+# keeps improving the best schedule (at least every WARM_UP_STALL of the time limit). On large.json
+# its bound is 84% of the cap and it never beats the greedy schedule, so it stops at its share.
+WARM_UP_SHARE = 0.1
+WARM_UP_MAX_SHARE = 0.5
+WARM_UP_NEAR_CAP = 0.01
+WARM_UP_STALL = 0.1
 
 
 # Filled by the last solve, for the benchmark (model build time and time to a first solution).
@@ -140,101 +82,104 @@ last_stats: dict[str, float | None] = {}
 def solve(scenario: Scenario, params: SolveParams | None = None,
           on_progress: Callable[[Progress], None] | None = None,
           cancel: threading.Event | None = None) -> Schedule:
+    """The best schedule found within ``params.time_limit_s``, with its score, a proven bound and reasons.
+
+    Without pins, a hint or a baseline, the solve is a cascade: a greedy schedule (valid by
+    construction, reported at once), then warm-up searches on the same scenario with each
+    participant's preferences cut to their first ``depth`` choices (far fewer memberships, so the
+    search moves fast, and every schedule it finds is valid for the whole scenario), then the whole
+    model, started from the best schedule so far. Only the whole model's bound is reported."""
     from solver.explain import explain_infeasible, explain_unassigned
 
     params = params or SolveParams()
     t0 = time.monotonic()
-    # Symmetry breaking reorders interchangeable groups; a hint or pins name groups, so it would conflict.
-    b = build(scenario, symmetry_breaking=params.hint is None and not params.pins and params.stability is None,
-              pins=params.pins)
-    add_objective(b, params.weights)
+    deadline = t0 + params.time_limit_s
+    weights = params.weights
+    cap = trivial_bound(scenario, weights)
+
+    def score(groups: list[Group]) -> int:
+        total = sum(score_terms(scenario, groups, weights).values())
+        if params.stability is not None:
+            total -= moves(params.stability.baseline, groups).points(params.stability)
+        return total
+
+    incumbent = Incumbent(t0, cap, score, on_progress)
+    free = params.hint is None and not params.pins and params.stability is None
+    start = params.hint or (params.stability.baseline if params.stability else None)
+    if free:
+        greedy = greedy_schedule(scenario)
+        if greedy is not None:
+            incumbent.offer(list(greedy.groups))
+        shortened = _first_choices(scenario)
+        if shortened is not None and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
+            _warm_up(shortened, scenario, incumbent, params, cancel)
+    build_t0 = time.monotonic()
+    # Symmetry breaking numbers interchangeable groups; pins, a given hint or a baseline name groups.
+    b = build(scenario, symmetry_breaking=free, pins=params.pins)
+    add_objective(b, weights)
     if params.stability is not None:
         b.terms["disruption"] = -add_disruption(b, params.stability)
         b.model.maximize(sum(b.terms.values()))
-    hint = params.hint or (params.stability.baseline if params.stability else None)
-    if hint is None and not params.pins:
-        # No schedule to start from: a greedy one, valid by construction, so the search has a
-        # first solution at once instead of after many seconds on large scenarios.
-        hint = greedy_schedule(scenario)
-    if hint is not None:
-        apply_hint(b, hint)
-    build_s = time.monotonic() - t0
-    cap = trivial_bound(scenario, params.weights)
-    solver = cp_model.CpSolver()
-    configure(solver, params.time_limit_s - build_s, params.workers, params.seed)
-    watcher = _Watcher(b, t0, on_progress, cancel, cap)
-    done = threading.Event()
-
-    def watch_cancel() -> None:  # cancel even before a first solution
-        while cancel is not None and not done.wait(0.1):
-            if cancel.is_set():
-                solver.stop_search()
-                return
-
-    thread = threading.Thread(target=watch_cancel, daemon=True) if cancel is not None else None
-    if thread:
-        thread.start()
-    try:
-        code = solver.solve(b.model, watcher)
-    finally:
-        done.set()
+    if free and incumbent.groups is not None:
+        apply_hint(b, canonical(incumbent.groups))
+    elif start is not None:
+        apply_hint(b, start.groups)
+    build_s = time.monotonic() - build_t0
+    result = SearchResult("UNKNOWN", None, None)
+    if not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
+        result = search(b, incumbent, deadline - time.monotonic(), params.workers, params.seed, cancel,
+                        proves_bound=True)
     wall = round(time.monotonic() - t0, 3)
     last_stats.clear()
-    last_stats.update(build_s=build_s, first_solution_s=watcher.first_solution_s, solve_s=wall - build_s)
-    status = _STATUS.get(code, "UNKNOWN")
-    if status == "INFEASIBLE" or (status == "UNKNOWN" and (params.pins or any(
+    last_stats.update(build_s=build_s, first_solution_s=incumbent.first_solution_s, solve_s=wall - build_s)
+    if result.status == "INFEASIBLE" or (incumbent.groups is None and (params.pins or any(
             a.min_groups for a in scenario.activities))):
         explanation = explain_infeasible(scenario, params)
         if explanation:
             return Schedule(status="INFEASIBLE", wall_s=wall, explanation=tuple(explanation))
-    if status not in ("OPTIMAL", "FEASIBLE"):
-        return Schedule(status=status, wall_s=wall)
-    v = b.vars
-    groups = []
-    for g, info in b.groups.items():
-        if not solver.boolean_value(v.open[g]):
-            continue
-        sessions = tuple(s for s in b.group_slots[g] if solver.boolean_value(v.sess[g, s]))
-        room = next(r for (gg, r), x in v.room.items() if gg == g and solver.boolean_value(x))
-        facs = tuple(f for (gg, f), x in v.fac.items() if gg == g and solver.boolean_value(x))
-        members = tuple(p for (p, gg), x in v.x.items() if gg == g and solver.boolean_value(x))
-        groups.append(Group(g, info.activity.id, sessions, room, facs, members))
-    # Coverage and the spreads are modelled with one-sided bounds (covered <= its memberships,
-    # largest >= every size, smallest <= every size), exact only at the optimum; a search stopped
-    # early can leave them slack. Report the score of the schedule actually returned.
-    terms = _score_terms(scenario, groups, params.weights)
+    if incumbent.groups is None or incumbent.score is None:
+        return Schedule(status=result.status if result.status != "INFEASIBLE" else "UNKNOWN", wall_s=wall)
+    groups = canonical(incumbent.groups) if free else incumbent.groups
+    terms = score_terms(scenario, groups, weights)
     if params.stability is not None:
         terms["disruption"] = -moves(params.stability.baseline, groups).points(params.stability)
     objective = sum(terms.values())
-    bound = max(objective, min(cap, math.floor(solver.best_objective_bound + 1e-6)))
-    if status == "OPTIMAL":
-        bound = objective
+    # The whole model's OPTIMAL has tightened the bound to its objective, so this covers it too.
+    status = "OPTIMAL" if incumbent.proven_optimal else "FEASIBLE"
+    bound = max(objective, incumbent.bound)
     schedule = Schedule(status=status, groups=tuple(groups), objective=objective, bound=bound,
                         wall_s=wall, score_terms=terms)
     unassigned = tuple(Unassigned(p, reason) for p, reason in explain_unassigned(scenario, schedule).items())
-    return Schedule(status=status, groups=schedule.groups, unassigned=unassigned, objective=objective,
-                    bound=bound, wall_s=wall, score_terms=terms)
+    return replace(schedule, unassigned=unassigned)
 
 
+def _first_choices(scenario: Scenario) -> Scenario | None:
+    """The scenario with every participant's preferences cut to their first; None if that cuts nothing."""
+    if all(len(p.preferences) <= 1 for p in scenario.participants):
+        return None
+    people = tuple(replace(p, preferences=p.preferences[:1]) for p in scenario.participants)
+    return replace(scenario, participants=people)
 
-def _score_terms(scenario: Scenario, groups: list[Group], weights: Weights) -> dict[str, int]:
-    """The named parts of the score of ``groups``, computed from the groups themselves."""
-    sizes: dict[str, list[int]] = {}
-    loads = {f.id: 0 for f in scenario.facilitators}
-    covered: set[str] = set()
-    points = if_needed = 0
-    for group in groups:
-        sizes.setdefault(group.activity, []).append(len(group.members))
-        for p in group.members:
-            person = scenario.participant(p)
-            covered.add(p)
-            points += rank_points(weights, person.preferences.index(group.activity))
-            if_needed += sum(1 for s in group.sessions if s in person.if_needed)
-        for f in group.facilitators:
-            loads[f] += len(group.sessions)
-            if_needed += sum(1 for s in group.sessions if s in scenario.facilitator(f).if_needed)
-    spread = sum(max(s) - min(s) for s in sizes.values() if len(s) > 1)
-    load_spread = max(loads.values()) - min(loads.values()) if len(loads) > 1 else 0
-    return {"coverage": weights.coverage * len(covered), "rank_points": points,
-            "size_balance": -weights.size_balance * spread, "if_needed": -weights.if_needed * if_needed,
-            "facilitator_load": -weights.facilitator_load * load_spread}
+
+def _warm_up(shortened: Scenario, scenario: Scenario, incumbent: Incumbent, params: SolveParams,
+             cancel: threading.Event | None) -> list[Group] | None:
+    """Search the first-choice model (see WARM_UP_SHARE); its best schedule with second choices filled in."""
+    b = build(shortened)
+    add_objective(b, params.weights)
+    if incumbent.groups is not None:
+        apply_hint(b, canonical(incumbent.groups))
+    limit = params.time_limit_s
+
+    def give_up(live: Live) -> bool:
+        promising = live.bound is not None and live.bound >= (1 - WARM_UP_NEAR_CAP) * incumbent.cap
+        if not promising:
+            return live.elapsed() > WARM_UP_SHARE * limit
+        return time.monotonic() - max(live.started, incumbent.improved_at) > WARM_UP_STALL * limit
+
+    warmed = search(b, incumbent, WARM_UP_MAX_SHARE * limit, params.workers, params.seed, cancel,
+                    proves_bound=False, give_up=give_up)
+    if warmed.groups is None:
+        return None
+    filled = fill(scenario, warmed.groups)
+    incumbent.offer(filled)
+    return filled

@@ -1,4 +1,5 @@
-"""The greedy start is a valid schedule on every shared scenario and on generated ones."""
+"""The greedy start, and the fill that completes a warm-up's schedule, are valid on every shared
+scenario and on generated ones."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from solver import load_scenario, read_scenario_file
 from solver.check import check_schedule
-from solver.greedy import greedy_schedule
+from solver.greedy import fill, greedy_schedule
 from solver.scenario import Scenario
 from solver.schedule import Schedule, Unassigned
 from tests.solving import strategies
@@ -44,3 +45,37 @@ def test_the_greedy_start_is_valid_on_generated_scenarios(data: dict[str, Any]) 
         assert any(a.min_groups for a in sc.activities)
         return
     assert check_schedule(sc, with_unassigned(sc, schedule)).violations == []
+
+
+def first_choices_only(sc: Scenario, schedule: Schedule) -> list:
+    """The schedule's groups with every member who is not there by their first choice taken out."""
+    return [replace(g, members=tuple(p for p in g.members if sc.participant(p).preferences[0] == g.activity))
+            for g in schedule.groups]
+
+
+@pytest.mark.parametrize("name", ["small", "medium", "large", "planted"])
+def test_fill_puts_back_who_fits_and_stays_valid(name: str) -> None:
+    sc = read_scenario_file(SHARED / f"{name}.json")
+    greedy = greedy_schedule(sc)
+    assert greedy is not None
+    # A warm-up on first choices leaves second choices out; fill must add people without breaking a rule.
+    thinned = [g for g in first_choices_only(sc, greedy)
+               if len(g.members) >= sc.activity(g.activity).min_size]
+    before = check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(thinned))))
+    filled = fill(sc, thinned)
+    after = check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(filled))))
+    assert before.violations == [] and after.violations == []
+    assert after.score > before.score
+    assert all(set(old.members) <= set(new.members) for old, new in zip(thinned, filled, strict=True))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.scenarios())
+def test_fill_keeps_every_rule_on_generated_scenarios(data: dict[str, Any]) -> None:
+    sc = load_scenario(data)
+    schedule = greedy_schedule(sc)
+    if schedule is None:
+        return
+    emptied = [replace(g, members=g.members[: sc.activity(g.activity).min_size]) for g in schedule.groups]
+    filled = fill(sc, emptied)
+    assert check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(filled)))).violations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 from solver.solve import Pins, Progress, SolveParams, solve
 from tests.solving.conftest import assert_valid, person, scenario
@@ -85,3 +86,40 @@ def test_bound_never_weaker_than_trivial() -> None:
     sc = scenario(participants=[person("p1", ["a1"]), person("p2", ["a1"])])
     result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
     assert result.bound is not None and result.bound <= 2 * (100 + 10)
+
+
+def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() -> None:
+    from solver.greedy import greedy_schedule
+    from solver.search import score_terms
+
+    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 2, "max_size": 3,
+             "max_groups": 2, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
+            for i in (1, 2)]
+    people = [person(f"p{i}", ["a1", "a2"] if i % 2 else ["a2", "a1"], max_groups=2) for i in range(9)]
+    sc = scenario(activities=acts, participants=people)
+    seen: list[Progress] = []
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0), on_progress=seen.append)
+    assert_valid(sc, result)
+    greedy = greedy_schedule(sc)
+    assert greedy is not None
+    # The progress bar has a valid schedule to show before CP-SAT has found one of its own.
+    assert seen[0].objective == sum(score_terms(sc, greedy.groups, SolveParams().weights).values())
+    assert all(a.objective < b.objective for a, b in pairwise(seen))
+    assert seen[-1].objective == result.objective
+
+
+def test_when_first_choices_fit_everyone_the_trivial_bound_proves_it_optimal() -> None:
+    # Everyone's first choice has room for them: reaching the trivial bound (everyone covered, each
+    # in their first choice) is itself the proof, whichever search gets there.
+    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 1, "max_size": 4,
+             "max_groups": 1, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
+            for i in (1, 2)]
+    people = [person(f"p{i}", ["a1", "a2"] if i < 4 else ["a2", "a1"]) for i in range(8)]
+    rooms = [{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in (1, 2)]
+    sc = scenario(activities=acts, participants=people, rooms=rooms,
+                  facilitators=[{"id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org", "skills": [],
+                                 "available": ["MO", "TU", "WE"], "max_sessions_per_week": 5} for i in (1, 2)])
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
+    assert_valid(sc, result)
+    assert (result.status, result.objective, result.bound) == ("OPTIMAL", 8 * 110, 8 * 110)
+    assert all(sc.participant(p).preferences[0] == g.activity for g in result.groups for p in g.members)
