@@ -33,12 +33,15 @@ run: $(STAMP) translations
 	$(FLASK) load-demo
 	SCHEDULER_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
-# axe-core, injected by the browser tests' accessibility checks (pinned in package-lock.json).
-node_modules/axe-core/axe.min.js: package.json package-lock.json
+# Node packages for the tests, pinned in package-lock.json: axe-core, injected by the browser tests'
+# accessibility checks, and ical.js, Thunderbird's calendar parser, reading every feed. npm ci writes
+# node_modules/.package-lock.json; it is touched so that make sees it newer than both files.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-test: $(STAMP) translations node_modules/axe-core/axe.min.js
+test: $(STAMP) translations $(NODE_STAMP)
 	$(PY) -m pytest
 
 # Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.

@@ -6,11 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 import recurring_ical_events
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.services.feeds import EventText, render, vtimezone
 from scheduler.services.meetings import Meeting, MeetingChange, expand
+from tests import icaljs
 from tests.test_feeds_meetings import SCENARIO, SCHEDULE
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -26,9 +28,9 @@ def text(meeting: Meeting) -> EventText:
 
 
 def feed() -> bytes:
-    return render(center_id=7, name="North", tzid="Europe/Madrid", term_start=dt.date(2027, 1, 11),
-                  term_end=dt.date(2027, 4, 5), meetings=expand(SCENARIO, SCHEDULE, CHANGES), text=text,
-                  stamp=STAMP)
+    return render(center_id=7, uid_secret=b"render-test", name="North", tzid="Europe/Madrid",
+                  term_start=dt.date(2027, 1, 11), term_end=dt.date(2027, 4, 5),
+                  meetings=expand(SCENARIO, SCHEDULE, CHANGES), text=text, stamp=STAMP)
 
 
 def expected() -> dict[dt.datetime, str]:
@@ -77,3 +79,69 @@ def test_vtimezone_matches_zoneinfo_for_every_meeting() -> None:
     for meeting in expand(SCENARIO, SCHEDULE):
         local = dt.datetime.combine(meeting.date, meeting.start)
         assert local.replace(tzinfo=zone).utcoffset() == local.replace(tzinfo=MADRID).utcoffset()
+
+
+# Zones without daylight saving, southern-hemisphere ones (the change in April and in September or
+# October), and Israel, whose spring change is "the Friday before the last Sunday" (2029: the 23rd,
+# not the last Friday, the 30th). Each term crosses its zone's changes, if it has any.
+ZONE_TERMS = [
+    ("America/Bogota", dt.date(2027, 1, 11), dt.date(2027, 4, 5)),
+    ("Asia/Tokyo", dt.date(2027, 1, 11), dt.date(2027, 4, 5)),
+    ("America/Santiago", dt.date(2027, 3, 1), dt.date(2027, 6, 28)),
+    ("America/Santiago", dt.date(2027, 8, 2), dt.date(2027, 11, 29)),
+    ("Australia/Sydney", dt.date(2027, 3, 1), dt.date(2027, 6, 28)),
+    ("Australia/Sydney", dt.date(2027, 8, 2), dt.date(2027, 12, 13)),
+    ("Asia/Jerusalem", dt.date(2029, 3, 5), dt.date(2029, 4, 30)),
+    ("Europe/Madrid", dt.date(2027, 9, 6), dt.date(2028, 4, 3)),  # a term across the new year
+]
+
+
+def zone_feed(tzid: str, start: dt.date, end: dt.date) -> tuple[bytes, list[Meeting]]:
+    scenario = {**SCENARIO, "center": {"name": "North", "timezone": tzid, "term_start": start.isoformat(),
+                                       "term_end": end.isoformat(), "holidays": []}}
+    meetings = expand(scenario, SCHEDULE)
+    body = render(center_id=7, uid_secret=b"render-test", name="North", tzid=tzid, term_start=start,
+                  term_end=end, meetings=meetings, text=text, stamp=STAMP)
+    return body, meetings
+
+
+@pytest.mark.parametrize(("tzid", "start", "end"), ZONE_TERMS)
+def test_every_zone_has_a_vtimezone_strict_parsers_accept_with_zoneinfos_offsets(tzid: str, start: dt.date,
+                                                                                  end: dt.date) -> None:
+    zone = ZoneInfo(tzid)
+    body, meetings = zone_feed(tzid, start, end)
+    want = {dt.datetime.combine(m.date, m.start, zone).astimezone(dt.UTC) for m in meetings}
+    changes = {dt.datetime.combine(m.date, m.start, zone).utcoffset() for m in meetings}
+
+    (tz,) = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")
+    assert len(tz.standard) == 1 and len(tz.daylight) == (1 if len(changes) > 1 else 0)
+    vtz = tz.to_tz()
+    for meeting in meetings:  # the VTIMEZONE alone gives zoneinfo's offset for every session
+        local = dt.datetime.combine(meeting.date, meeting.start)
+        assert local.replace(tzinfo=vtz).utcoffset() == local.replace(tzinfo=zone).utcoffset(), local
+
+    strict = IcsCalendarStream.calendar_from_ics(body.decode())  # raises on a VTIMEZONE it rejects
+    got = {e.dtstart.astimezone(dt.UTC) for e in strict.timeline_tz(zone).overlapping(
+        dt.datetime.combine(start, dt.time(0), zone), dt.datetime.combine(end, dt.time(23, 59), zone))}
+    assert got == want
+
+    by_icaljs = icaljs.expand({"feed": body}, start, end)["feed"]
+    assert {icaljs.utc(o) for o in by_icaljs} == want
+    assert {o["zone"] for o in by_icaljs} == {tzid}
+
+
+def test_a_zone_without_daylight_saving_gets_one_standard_block() -> None:
+    for tzid, offset in (("America/Bogota", b"-0500"), ("Asia/Tokyo", b"+0900")):
+        block = vtimezone(tzid, 2027).to_ical()
+        assert block.count(b"BEGIN:STANDARD") == 1 and b"DAYLIGHT" not in block
+        assert b"TZOFFSETFROM:" + offset in block and b"TZOFFSETTO:" + offset in block
+
+
+def test_yearly_rules_follow_tzdata() -> None:
+    """The onset's weekday is the rule's: Santiago changes at midnight starting a Sunday, not on the
+    Saturday the clock shows after falling back."""
+    santiago = vtimezone("America/Santiago", 2027).to_ical()
+    assert b"BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8;BYMONTH=4" in santiago and b"SA" not in santiago
+    jerusalem = vtimezone("Asia/Jerusalem", 2029).to_ical()
+    assert b"BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29;BYMONTH=3" in jerusalem
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in vtimezone("Europe/Madrid", 2027).to_ical()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import Activity, Facilitator, Participant, ScheduleVersion, VersionStatus
-from scheduler.services import feed_tokens, swaps
+from scheduler.services import feed_tokens, feeds, swaps, waitlist
 from scheduler.services.scenarios import import_scenario
 from scheduler.services.term import MeetingKey
 from solver import load_scenario
@@ -67,6 +67,11 @@ def swaps_center(app: Flask) -> int:
         center = find_center("Swaps")
         assert center is not None
         return center.id
+
+
+def series_uid(app: Flask, group: str, slot: str) -> str:
+    with app.app_context():
+        return feeds.series_uid(app.config["SECRET_KEY"].encode(), swaps_center(app), group, slot)
 
 
 def events(body: bytes) -> dict[dt.datetime, icalendar.Event]:
@@ -158,7 +163,8 @@ def test_a_cover_shows_for_all_three_readers(app: Flask, client: FlaskClient, to
     cruz_events = {k.replace(tzinfo=madrid): v for k, v in events(cruz).items()}
     assert set(cruz_events) == {jan11}  # Cruz leads no group of her own
     (raw,) = icalendar.Calendar.from_ical(cruz).walk("VEVENT")  # one standalone event, not an override
-    assert "-cover@" in str(raw["UID"]) and "RECURRENCE-ID" not in raw and "RRULE" not in raw
+    assert "RECURRENCE-ID" not in raw and "RRULE" not in raw
+    assert str(raw["UID"]) not in {series_uid(app, g, s) for g, s in (("art-1", "MO-0900"), ("art-2", "MO-1100"))}
 
     # Ben's feed did not change at all; the others did, with new ETags.
     assert client.get(f"/feeds/{tokens['ben']}.ics").data == before["ben"].data
@@ -168,13 +174,9 @@ def test_a_cover_shows_for_all_three_readers(app: Flask, client: FlaskClient, to
 
 def test_a_changed_series_gets_a_higher_sequence_and_others_keep_theirs(app: Flask, client: FlaskClient,
                                                                         tokens: dict[str, str]) -> None:
-    def sequences(body: bytes) -> dict[str, int]:
-        calendar = icalendar.Calendar.from_ical(body)
-        return {str(e["UID"]): int(e.get("SEQUENCE", 0)) for e in calendar.walk("VEVENT")
-                if "RECURRENCE-ID" not in e}
-
     before = sequences(client.get(f"/feeds/{tokens['ben']}.ics").data)
     assert set(before.values()) == {0}
+    stamps_before = stamps(client.get(f"/feeds/{tokens['ben']}.ics").data)
     with app.app_context():
         version = db.session.scalars(select(ScheduleVersion)).one()
         swaps.cancel_meeting(version, MeetingKey(dt.date(2027, 1, 12), "TU-0900", "talk-1"), None,
@@ -182,11 +184,92 @@ def test_a_changed_series_gets_a_higher_sequence_and_others_keep_theirs(app: Fla
         db.session.commit()
     body = client.get(f"/feeds/{tokens['ben']}.ics").data
     after = sequences(body)
-    talk = next(uid for uid in after if "talk-1" in uid)
-    art = next(uid for uid in after if "art-2" in uid)
+    talk, art = series_uid(app, "talk-1", "TU-0900"), series_uid(app, "art-2", "MO-1100")
     assert after[talk] == before[talk] + 1 and after[art] == before[art]
     assert b"EXDATE;TZID=Europe/Madrid:20270112T090000" in body
     assert client.get(f"/feeds/{tokens['ben']}.ics").data == body  # stable again
+    # The edited series' DTSTAMP and LAST-MODIFIED advance; the untouched one keeps both.
+    stamps_after = stamps(body)
+    assert stamps_after[art] == stamps_before[art]
+    assert stamps_after[talk][0] > stamps_before[talk][0] and stamps_after[talk][1] > stamps_before[talk][1]
+    assert stamps_after[talk][0] == stamps_after[talk][1]
+
+
+def sequences(body: bytes) -> dict[str, int]:
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(e["UID"]): int(e.get("SEQUENCE", 0)) for e in calendar.walk("VEVENT")
+            if "RECURRENCE-ID" not in e}
+
+
+def stamps(body: bytes) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """DTSTAMP and LAST-MODIFIED of each series."""
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(e["UID"]): (e["DTSTAMP"].dt, e["LAST-MODIFIED"].dt) for e in calendar.walk("VEVENT")
+            if "RECURRENCE-ID" not in e}
+
+
+def test_someone_leaving_a_group_changes_nothing_in_another_members_feed(
+        app: Flask, client: FlaskClient, tokens: dict[str, str]) -> None:
+    """A participant's feed shows no member: Zebulon leaving art-1 must not touch Pat's feed, not even
+    its SEQUENCE. Ana, who leads art-1, sees the count drop, so her series changes."""
+    pat_before = client.get(f"/feeds/{tokens['p1']}.ics")
+    ana_before = client.get(f"/feeds/{tokens['ana']}.ics").data
+    ben_before = client.get(f"/feeds/{tokens['ben']}.ics").data
+    with app.app_context():
+        version = db.session.scalars(select(ScheduleVersion)).one()
+        waitlist.leave(version, "art-1", "p2", dt.date(2027, 1, 11), None)
+        db.session.commit()
+    pat_after = client.get(f"/feeds/{tokens['p1']}.ics", headers={"If-None-Match": pat_before.headers["ETag"]})
+    assert pat_after.status_code == 304
+    assert client.get(f"/feeds/{tokens['p1']}.ics").data == pat_before.data
+    ana_after = client.get(f"/feeds/{tokens['ana']}.ics").data
+    art1 = series_uid(app, "art-1", "MO-0900")
+    assert sequences(ana_after)[art1] == sequences(ana_before)[art1] + 1
+    assert b"2 members" in ana_before and b"1 members" in ana_after
+    assert client.get(f"/feeds/{tokens['ben']}.ics").data == ben_before
+
+
+def test_uids_and_revisions_survive_a_restart_and_a_new_publish(app: Flask, tokens: dict[str, str],
+                                                                database_url: str, tmp_path: Any) -> None:
+    from scheduler.services import feed_content
+    from tests.conftest import make_app
+
+    first = app.test_client().get(f"/feeds/{tokens['ana']}.ics").data
+    feed_content._CACHE.clear()
+    restarted = make_app(database_url, tmp_path / "again", SECRET_KEY=app.config["SECRET_KEY"])
+    assert restarted.test_client().get(f"/feeds/{tokens['ana']}.ics").data == first
+    with app.app_context():
+        old = db.session.scalars(select(ScheduleVersion)).one()
+        db.session.add(ScheduleVersion(center_id=old.center_id, number=2, status=VersionStatus.PUBLISHED,
+                                       published_at=old.published_at + dt.timedelta(days=1),
+                                       solver_status="FEASIBLE", scenario=old.scenario, schedule=old.schedule))
+        db.session.commit()
+    again = app.test_client().get(f"/feeds/{tokens['ana']}.ics").data
+    assert sequences(again) == sequences(first) and set(sequences(again)) == {
+        series_uid(app, "art-1", "MO-0900")}
+    assert stamps(again) == stamps(first)
+
+
+def test_folding_never_splits_a_character() -> None:
+    """Lines fold at 75 octets; a long label of accents, ñ and emoji must fold between characters."""
+    from scheduler.services.feeds import EventText, render
+    from scheduler.services.meetings import expand
+    from tests.test_feeds_meetings import SCENARIO as TERM
+    from tests.test_feeds_meetings import SCHEDULE as GROUPS
+
+    label = "Sesión de acompañamiento emocional 🌻 para familias — pequeños pasos, grandes logros 💬🤝✨ ñandú"
+    body = render(center_id=1, uid_secret=b"fold", name=label, tzid="Europe/Madrid",
+                  term_start=dt.date(2027, 1, 11), term_end=dt.date(2027, 4, 5),
+                  meetings=expand(TERM, GROUPS), text=lambda m: EventText(label, "Sala 2 — planta baja", label * 2),
+                  stamp=BEFORE_TERM)
+    lines = body.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    assert sum(1 for line in lines if line.startswith(b" ")) >= 8  # it did fold, often
+    for line in lines:
+        line.decode("utf-8")  # each physical line is whole UTF-8: no character cut in two
+    calendar = icalendar.Calendar.from_ical(body)
+    assert {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")} == {label}
+    assert str(calendar["X-WR-CALNAME"]) == label
 
 
 def test_feed_tokens_never_reach_the_logs(client: FlaskClient, tokens: dict[str, str],

@@ -51,13 +51,15 @@ class FeedToken(db.Model):
 
 
 class FeedSeries(db.Model):
-    """The fingerprint of one weekly series (a group's slot) as last served, with its revision."""
+    """One weekly series as one feed last showed it: its fingerprint and revision. Kept per feed, because
+    feeds show a series differently (a participant's holds only their own dates and no member count),
+    so a change only some readers can see raises the SEQUENCE in their feeds alone."""
 
     __tablename__ = "feed_series"
-    __table_args__ = (UniqueConstraint("center_id", "uid"),)
+    __table_args__ = (UniqueConstraint("token_id", "uid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("feed_tokens.id", ondelete="CASCADE"), index=True)
     uid: Mapped[str] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(default=0)

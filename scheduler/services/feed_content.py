@@ -1,27 +1,37 @@
-"""What each person's feed holds, from the published version with every change of the term.
+"""What each feed holds, from the published version with every change of the term.
 
-A participant's feed: their groups on the dates they belong to them, under each activity's calendar
-label, with the room and the facilitators' first names; no other participant is ever named. A
-facilitator's feed: the groups they lead, minus the dates they handed over, plus a standalone event
-for each date they took over from a colleague; member counts, never member names.
+A participant's feed: their groups on the dates they belong to them, with the room and the
+facilitators' first names; no other participant is ever named. A facilitator's feed: the groups they
+lead, minus the dates they handed over, plus a standalone event for each date they took over from a
+colleague; member counts, and members' first names only where the center allows it. Staff feeds (the
+whole center, a group, a room): member counts, never a participant's name.
 
-Each weekly series has a fingerprint of everything a reader could see in it; when it changes, the
-series' SEQUENCE grows and its LAST-MODIFIED advances, and untouched series keep theirs. The state is
-kept in ``feed_series`` so two requests with nothing changed return byte-identical bodies."""
+Every feed names an activity by its calendar label, the facilitator's own included. Feeds leave our
+hands: they are copied to the calendar provider's servers, shown on lock screens and in
+notifications, shared or delegated, and room and center calendars hang on a wall. A discreet label
+("Tuesday group") exists so that none of those places says what the group is about; the real name
+stays in the app, where a facilitator or coordinator sees it after signing in. For the same reason a
+group of a discreetly labelled activity is named by its number, not by its code ("recovery-1").
+
+Each weekly series, as each feed shows it, has a fingerprint; when it changes, the series' SEQUENCE
+in that feed grows and its LAST-MODIFIED advances, and untouched series keep theirs. The state is
+kept per feed in ``feed_series``, so two requests with nothing changed return byte-identical bodies,
+and a change one reader cannot see (someone joining another participant's group) changes nothing in
+that reader's feed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
@@ -54,54 +64,70 @@ def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-def _series_key(meeting: Meeting) -> tuple[str, str]:
-    return meeting.group_id, meeting.slot_id
+def _reviser(row: FeedToken, first_stamp: dt.datetime, used: dict[str, feeds.Revision]) -> feeds.Reviser:
+    """Each series' revision in this feed, advanced (and stored) where its fingerprint changed since
+    this feed last served it. The revisions handed out are also left in ``used``."""
+
+    def revise(prints: Mapping[str, str]) -> dict[str, feeds.Revision]:
+        for _attempt in range(2):
+            stored = {r.uid: r for r in db.session.scalars(
+                select(FeedSeries).where(FeedSeries.token_id == row.id, FeedSeries.uid.in_(list(prints))))}
+            # A series first seen in a feed that has served others before is news now; in a feed's first
+            # answer everything dates from the publish, so the first answer too is stable.
+            served_before = bool(stored) or db.session.scalar(
+                select(FeedSeries.id).where(FeedSeries.token_id == row.id).limit(1)) is not None
+            now = utcnow()
+            changed = False
+            for uid, fingerprint in prints.items():
+                found = stored.get(uid)
+                if found is None:
+                    db.session.add(FeedSeries(token_id=row.id, uid=uid, fingerprint=fingerprint, sequence=0,
+                                              modified_at=now if served_before else first_stamp))
+                    changed = True
+                elif found.fingerprint != fingerprint:
+                    # Never backwards, even where a publish was stamped ahead of this clock: clients
+                    # compare LAST-MODIFIED with what they hold.
+                    later = max(now, aware(found.modified_at) + dt.timedelta(seconds=1))
+                    # Conditional, so two workers seeing the same change raise the SEQUENCE once.
+                    db.session.execute(update(FeedSeries).where(
+                        FeedSeries.id == found.id, FeedSeries.fingerprint == found.fingerprint,
+                    ).values(fingerprint=fingerprint, sequence=FeedSeries.sequence + 1, modified_at=later))
+                    changed = True
+            if not changed:
+                break
+            try:
+                db.session.commit()
+                break
+            except IntegrityError:  # another request stored the same series first; read theirs
+                db.session.rollback()
+        rows = db.session.scalars(select(FeedSeries).where(FeedSeries.token_id == row.id,
+                                                           FeedSeries.uid.in_(list(prints)))
+                                  .execution_options(populate_existing=True))
+        used.update({r.uid: feeds.Revision(r.sequence, aware(r.modified_at)) for r in rows})
+        return used
+
+    return revise
 
 
-def _fingerprints(state: TermState) -> dict[tuple[str, str], str]:
-    parts: dict[tuple[str, str], list[object]] = {}
-    for m in state.meetings:
-        parts.setdefault(_series_key(m), []).append(
-            [m.date.isoformat(), m.start.isoformat(), m.end.isoformat(), m.room, list(m.facilitators),
-             list(m.members), m.cancelled, m.change.sequence if m.change else 0])
-    return {key: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
-            for key, value in parts.items()}
+@dataclass(frozen=True)
+class _Names:
+    """How feeds name activities and groups: by calendar label, and a discreet activity's groups by number."""
 
+    labels: dict[str, str]
+    discreet: frozenset[str]
 
-def _revisions(center: Center, state: TermState, labels: dict[str, str]) -> dict[str, feeds.Revision]:
-    """Each series' revision, advanced (and stored) where its fingerprint changed since last served."""
-    prints = _fingerprints(state)
-    group_activity = {g["id"]: g["activity"] for g in state.version.schedule["groups"]}
-    wanted = {feeds.series_uid(center.id, g, s): hashlib.sha256(
-        (fp + labels.get(group_activity[g], "")).encode()).hexdigest() for (g, s), fp in prints.items()}
-    for _attempt in range(2):
-        stored = {row.uid: row for row in db.session.scalars(
-            select(FeedSeries).where(FeedSeries.center_id == center.id, FeedSeries.uid.in_(list(wanted))))}
-        now = utcnow()
-        changed = False
-        for uid, fingerprint in wanted.items():
-            row = stored.get(uid)
-            if row is None:
-                db.session.add(FeedSeries(center_id=center.id, uid=uid, fingerprint=fingerprint, sequence=0,
-                                          modified_at=aware(state.version.published_at or now)))
-                changed = True
-            elif row.fingerprint != fingerprint:
-                row.fingerprint, row.sequence, row.modified_at = fingerprint, row.sequence + 1, now
-                changed = True
-        if not changed:
-            break
-        try:
-            db.session.commit()
-            break
-        except IntegrityError:  # another request stored the same series first; read theirs
-            db.session.rollback()
-    rows = db.session.scalars(select(FeedSeries).where(FeedSeries.center_id == center.id,
-                                                       FeedSeries.uid.in_(list(wanted))))
-    return {row.uid: feeds.Revision(row.sequence, aware(row.modified_at)) for row in rows}
+    @classmethod
+    def of(cls, center: Center) -> _Names:
+        return cls({a.code: a.calendar_label or a.name for a in center.activities},
+                   frozenset(a.code for a in center.activities if a.calendar_label))
 
+    def activity(self, code: str) -> str:
+        return self.labels.get(code, code)
 
-def _labels(center: Center) -> dict[str, str]:
-    return {a.code: a.calendar_label or a.name for a in center.activities}
+    def group(self, meeting: Meeting) -> str:
+        if meeting.activity_id in self.discreet:
+            return meeting.group_id.removeprefix(meeting.activity_id + "-")
+        return meeting.group_id
 
 
 def _location(center: Center, state: TermState, room: str) -> str:
@@ -182,15 +208,16 @@ def _build(row: FeedToken, center: Center, version: ScheduleVersion | None, loca
         if version is None:
             return _finish(center, _render_empty(center), aware(_epoch(center)))
         state = term_state(version)
-        labels = _labels(center)
-        revisions = _revisions(center, state, labels)
+        names = _Names.of(center)
+        used: dict[str, feeds.Revision] = {}
+        revise = _reviser(row, aware(version.published_at or utcnow()), used)
         if row.participant is not None:
-            body = _participant_feed(center, version, state, row.participant.code, labels, revisions)
+            body = _participant_feed(center, version, state, row.participant.code, names, revise)
         elif row.facilitator is not None:
-            body = _facilitator_feed(center, version, state, row.facilitator.code, revisions)
+            body = _facilitator_feed(center, version, state, row.facilitator.code, names, revise)
         else:
-            body = _staff_feed(center, version, state, row.scope, row.subject, revisions)
-    stamps = [r.modified for r in revisions.values()] + [
+            body = _staff_feed(center, version, state, row.scope, row.subject, names, revise)
+    stamps = [r.modified for r in used.values()] + [
         m.change.changed_at for m in state.meetings if m.change and m.change.changed_at]
     return _finish(center, body, max(stamps, default=aware(version.published_at or utcnow())))
 
@@ -208,40 +235,47 @@ def _calendar_name(center: Center) -> str:
     return _("Groups at %(center)s", center=center.name)
 
 
+def _uid_secret() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
 def _render(center: Center, version: ScheduleVersion, meetings: list[Meeting],
-            text: Callable[[Meeting], feeds.EventText], revisions: dict[str, feeds.Revision],
+            text: Callable[[Meeting], feeds.EventText], revise: feeds.Reviser,
             standalone: list[Meeting] | None = None) -> bytes:
-    return feeds.render(center_id=center.id, name=_calendar_name(center), tzid=center.timezone,
-                        term_start=center.term_start, term_end=center.term_end, meetings=meetings, text=text,
-                        stamp=aware(version.published_at or utcnow()), revisions=revisions,
-                        standalone=standalone or [])
+    return feeds.render(center_id=center.id, uid_secret=_uid_secret(), name=_calendar_name(center),
+                        tzid=center.timezone, term_start=center.term_start, term_end=center.term_end,
+                        meetings=meetings, text=text, stamp=aware(version.published_at or utcnow()),
+                        revise=revise, standalone=standalone or [])
 
 
 def _render_empty(center: Center) -> bytes:
-    return feeds.render(center_id=center.id, name=_calendar_name(center), tzid=center.timezone,
-                        term_start=center.term_start, term_end=center.term_end, meetings=[], text=_no_text,
-                        stamp=_epoch(center))
+    return feeds.render(center_id=center.id, uid_secret=_uid_secret(), name=_calendar_name(center),
+                        tzid=center.timezone, term_start=center.term_start, term_end=center.term_end, meetings=[],
+                        text=_no_text, stamp=_epoch(center))
 
 
 def _no_text(meeting: Meeting) -> feeds.EventText:
     raise AssertionError("no meetings to describe")
 
 
-def _participant_feed(center: Center, version: ScheduleVersion, state: TermState, code: str, labels: dict[str, str],
-                      revisions: dict[str, feeds.Revision]) -> bytes:
+def _leaders(state: TermState, meeting: Meeting) -> str:
+    return ", ".join(_first_name(state.facilitator_name(f)) for f in meeting.facilitators)
+
+
+def _participant_feed(center: Center, version: ScheduleVersion, state: TermState, code: str, names: _Names,
+                      revise: feeds.Reviser) -> bytes:
     mine = [m for m in state.meetings if code in m.members]
 
     def text(m: Meeting) -> feeds.EventText:
-        leaders = ", ".join(_first_name(state.facilitator_name(f)) for f in m.facilitators)
-        return feeds.EventText(labels.get(m.activity_id, m.activity_id),
-                               _location(center, state, m.room),
+        leaders = _leaders(state, m)
+        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room),
                                _("With %(names)s", names=leaders) if leaders else "")
 
-    return _render(center, version, mine, text, revisions)
+    return _render(center, version, mine, text, revise)
 
 
-def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState, code: str,
-                      revisions: dict[str, feeds.Revision]) -> bytes:
+def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState, code: str, names: _Names,
+                      revise: feeds.Reviser) -> bytes:
     own_groups = {g["id"] for g in version.schedule["groups"] if code in g["facilitators"]}
     series = [m for m in state.meetings if m.group_id in own_groups and (code in m.facilitators or m.cancelled)]
     taken_over = [m for m in state.meetings if m.group_id not in own_groups and code in m.facilitators]
@@ -250,15 +284,15 @@ def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState
     first_names = _member_first_names(center) if center.feeds_name_members else {}
 
     def text(m: Meeting) -> feeds.EventText:
-        activity = state.activity(m.activity_id)["name"]
-        summary = _("Group %(group)s, %(count)d members", group=m.group_id, count=len(m.members))
-        names = sorted(first_names[p] for p in m.members if p in first_names) if m.group_id in own_groups else []
-        if names:
-            summary = _("Group %(group)s, %(count)d members: %(names)s", group=m.group_id,
-                        count=len(m.members), names=", ".join(names))
-        return feeds.EventText(activity, _location(center, state, m.room), summary)
+        group = names.group(m)
+        summary = _("Group %(group)s, %(count)d members", group=group, count=len(m.members))
+        members = sorted(first_names[p] for p in m.members if p in first_names) if m.group_id in own_groups else []
+        if members:
+            summary = _("Group %(group)s, %(count)d members: %(names)s", group=group,
+                        count=len(m.members), names=", ".join(members))
+        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room), summary)
 
-    return _render(center, version, series, text, revisions, taken_over)
+    return _render(center, version, series, text, revise, taken_over)
 
 
 def _member_first_names(center: Center) -> dict[str, str]:
@@ -269,17 +303,16 @@ def _member_first_names(center: Center) -> dict[str, str]:
 
 
 def _staff_feed(center: Center, version: ScheduleVersion, state: TermState, scope: str, subject: str | None,
-                revisions: dict[str, feeds.Revision]) -> bytes:
-    """The whole center, one group or one room: activity, room, facilitators' first names and member
-    counts; never a participant's name."""
+                names: _Names, revise: feeds.Reviser) -> bytes:
+    """The whole center, one group or one room: activity label, room, facilitators' first names and
+    member counts; never a participant's name."""
     meetings = [m for m in state.meetings
                 if scope == "center" or (scope == "group" and m.group_id == subject)
                 or (scope == "room" and m.room == subject)]
 
     def text(m: Meeting) -> feeds.EventText:
-        leaders = ", ".join(_first_name(state.facilitator_name(f)) for f in m.facilitators)
-        return feeds.EventText(state.activity(m.activity_id)["name"], _location(center, state, m.room),
-                               _("Group %(group)s, %(count)d members; with %(names)s", group=m.group_id,
-                                 count=len(m.members), names=leaders))
+        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room),
+                               _("Group %(group)s, %(count)d members; with %(names)s", group=names.group(m),
+                                 count=len(m.members), names=_leaders(state, m)))
 
-    return _render(center, version, meetings, text, revisions)
+    return _render(center, version, meetings, text, revise)
