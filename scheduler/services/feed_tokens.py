@@ -6,6 +6,7 @@ SHA-256 is stored, for the lookup; the final comparison is constant-time."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from scheduler.extensions import db
 from scheduler.models import Facilitator, FeedToken, Participant
 from scheduler.models.accounts import utcnow
+from scheduler.services.term import TermState
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -65,6 +67,15 @@ def revoke(person: Person) -> int:
     for row in rows:
         row.revoked_at = utcnow()
     return len(rows)
+
+
+def revoke_if_in_no_group(participant: Participant, state: TermState, day: dt.date) -> int:
+    """Someone who has left their last group loses their calendar link at once (it would go on
+    showing, to whoever holds the link, which group they were in). A later group gives them a new link
+    from their page. Their page, not the calendar, lists any meeting left before ``day``."""
+    if any(participant.code in m.members for m in state.meetings if m.date >= day):
+        return 0
+    return revoke(participant)
 
 
 def token_for(person: Person, *, create: bool = False) -> str | None:

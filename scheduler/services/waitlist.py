@@ -21,6 +21,7 @@ from scheduler.extensions import db
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
+from scheduler.services import feed_tokens
 from scheduler.services.audit import record
 from scheduler.services.term import TermState, term_state
 
@@ -128,8 +129,13 @@ def leave(version: ScheduleVersion, group_code: str, participant_code: str, day:
     change = MemberChange(center_id=version.center_id, version_id=version.id, group_code=group_code,
                           participant_code=participant_code, kind=MemberChangeKind.LEFT, effective=day)
     db.session.add(change)
+    db.session.flush()
     record(version.center_id, actor, "member.left", f"{participant_code} {group_code}", None,
            {"from": day.isoformat()})
+    participant = db.session.scalar(select(Participant).where(Participant.center_id == version.center_id,
+                                                              Participant.code == participant_code))
+    if participant is not None:
+        feed_tokens.revoke_if_in_no_group(participant, term_state(version), day)
     return change
 
 

@@ -44,7 +44,9 @@ def get_person_or_404(center: Center, kind: str, code: str) -> Participant | Fac
     return person
 
 
+@bp.app_template_global()
 def qr_svg(url: str) -> Markup:
+    """For templates/calendars/_subscribe.html, on every page that offers a calendar link."""
     # segno writes plain SVG markup (no script), so it can sit inline under the strict CSP.
     return Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff"))  # nosec B704
 
@@ -118,7 +120,7 @@ def person(center_id: int, kind: str, code: str) -> str:
                                form=ConfirmForm())
     https, webcal = feed_tokens.feed_urls(token)
     return render_template("calendars/person.html", center=center, person=someone, kind=kind, https=https,
-                           webcal=webcal, qr=qr_svg(webcal), form=ConfirmForm())
+                           webcal=webcal, form=ConfirmForm())
 
 
 @bp.post("/<any(participants, facilitators):kind>/<code>/rotate")

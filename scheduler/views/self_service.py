@@ -107,11 +107,25 @@ def page(token: str) -> Response:
 
 @bp.post("/p/<token>/calendar")
 def make_calendar(token: str) -> Response:
+    """The participant's calendar link: made when they have none; replaced (the old URL dead at once)
+    only after a page that says what replacing does (``step=ask``) and its button (``step=replace``)."""
     participant = _participant_or_gone(token)
-    if ConfirmForm().validate_on_submit() and feed_tokens.token_for(participant) is None:
-        feed_tokens.issue(participant)
-        db.session.commit()
-    return _no_referrer(redirect(url_for("self_service.page", token=token) + "#calendar"))
+    back = url_for("self_service.page", token=token) + "#calendar"
+    if not ConfirmForm().validate_on_submit():
+        return _no_referrer(redirect(back))
+    with force_locale(participant.locale) if participant.locale else nullcontext():
+        step = request.form.get("step")
+        has_one = feed_tokens.token_for(participant) is not None
+        if has_one and step == "ask":
+            return _no_referrer(make_response(render_template(
+                "calendars/replace.html", action=url_for("self_service.make_calendar", token=token), back=back)))
+        if not has_one or step == "replace":
+            feed_tokens.issue(participant)
+            db.session.commit()
+            if has_one:
+                flash(_("Your new calendar link is ready, and the old one has stopped working. Add the new one "
+                        "to your calendar."), "success")
+    return _no_referrer(redirect(back))
 
 
 # --------------------------------------------------------------------------- coordinators

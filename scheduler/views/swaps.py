@@ -140,12 +140,24 @@ def my_cover(center_id: int) -> str:
 @bp.post("/cover/calendar")
 @login_required
 @recent_password_required  # it replaces the calendar link, as a coordinator's rotation does
-def make_calendar_link(center_id: int) -> Response:
+def make_calendar_link(center_id: int) -> Response | str:
+    """Make the facilitator's calendar link; replacing one asks first, as on a participant's page
+    (``step=ask`` shows what replacing does, ``step=replace`` does it)."""
     center, me = get_own_facilitator_or_404(center_id)
+    back = url_for("swaps.my_cover", center_id=center.id) + "#calendar"
     if ConfirmForm().validate_on_submit():
-        feed_tokens.issue(me)
-        db.session.commit()
-    return redirect(url_for("swaps.my_cover", center_id=center.id))
+        step = request.form.get("step")
+        has_one = feed_tokens.token_for(me) is not None
+        if has_one and step == "ask":
+            return render_template("calendars/replace.html", action=url_for("swaps.make_calendar_link",
+                                                                            center_id=center.id), back=back)
+        if not has_one or step == "replace":
+            feed_tokens.issue(me)
+            db.session.commit()
+            if has_one:
+                flash(_("Your new calendar link is ready, and the old one has stopped working. Add the new one "
+                        "to your calendar."), "success")
+    return redirect(back)
 
 
 @bp.route("/cover/ask", methods=["GET", "POST"])
