@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message_category = "info"
@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import calendars as calendar_views
     from scheduler.views import editing as editing_views
     from scheduler.views import feeds as feed_views
+    from scheduler.views import glossary as glossary_views
     from scheduler.views import self_service as self_service_views
     from scheduler.views import swaps as swaps_views
     from scheduler.views import two_factor as two_factor_views
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(calendar_views.bp)
     app.register_blueprint(self_service_views.bp)
     app.register_blueprint(two_factor_views.bp)
+    app.register_blueprint(glossary_views.bp)
     feed_views.install_log_redaction(app)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)
@@ -81,6 +83,24 @@ def _select_locale() -> str | None:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages)
+
+
+def _select_timezone() -> str | None:
+    """Times on a center's pages are that center's local times, whoever reads them and from where
+    (the center's id is in the address); elsewhere BABEL_DEFAULT_TIMEZONE."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from scheduler.models import Center
+
+    center_id = (request.view_args or {}).get("center_id") if has_request_context() else None
+    center = db.session.get(Center, center_id) if isinstance(center_id, int) else None
+    if center is None:
+        return None
+    try:
+        ZoneInfo(center.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # never a failed page over a time zone: the import checks it anyway
+    return center.timezone
 
 
 @event.listens_for(Engine, "connect")

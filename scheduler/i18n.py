@@ -1,6 +1,11 @@
-"""Translatable names shared by several pages."""
+"""Translatable names shared by several pages, and the filters that write dates and times in the
+reader's language and the center's time zone (the time zone is chosen in ``create_app``)."""
 
+import datetime as dt
+
+from babel.dates import format_skeleton
 from flask import Flask
+from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 # The interface languages, each named in its own language (so never translated).
@@ -30,7 +35,21 @@ JOB_STATUS = {
 CHANGE_LABEL = {"time": _l("time"), "room": _l("room"), "facilitators": _l("facilitators")}
 
 
+def date_text(value: dt.date | dt.datetime) -> str:
+    """'Mon, Jan 25, 2027' / 'lun, 25 ene 2027': the weekday matters to people planning weeks."""
+    if isinstance(value, dt.datetime):
+        value = to_user_timezone(value).date()
+    return format_skeleton("yMMMEd", value, locale=get_locale())
+
+
+def datetime_text(value: dt.datetime) -> str:
+    """'Jan 25, 2027, 9:05 AM' / '25 ene 2027, 9:05', in the center's time zone."""
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["date_text"] = date_text
+    app.jinja_env.filters["datetime_text"] = datetime_text
     app.jinja_env.filters["solver_status"] = lambda code: SOLVER_STATUS.get(str(code), code)
     app.jinja_env.filters["job_status"] = lambda code: JOB_STATUS.get(str(code), code)
     app.jinja_env.filters["change_label"] = lambda code: CHANGE_LABEL.get(str(code), code)

@@ -43,7 +43,7 @@ PUBLIC = {"auth.sign_in", "language.choose", "static", "two_factor.code"}
 TOKEN = {"feeds.feed", "self_service.page", "self_service.make_calendar", "self_service.welcome",
          "language.choose_for_participant"}
 SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "auth.confirm_password",
-             "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off"}
+             "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off", "glossary.index"}
 FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times"}
 CLASSIFIED = PUBLIC | TOKEN | SIGNED_IN | FACILITATOR
 

@@ -2,12 +2,19 @@
 planners' jargon (solver, scenario, constraint, roster...). The pages are the personal page (with its
 answers form, its problems and its read-only state after the deadline), the page for a link that no
 longer works, a facilitator's welcome page, the coordinator's page about a participant's data; the
-emails are the invitation, the reminder, a change to their group, a cancelled meeting and a free place."""
+emails are the invitation, the reminder, a change to their group, a cancelled meeting and a free place.
+
+They are also easy to read, measured with textstat: English at Flesch-Kincaid grade 7 or below (a
+12-year-old follows it), Spanish at a Fernández-Huerta score of 70 or more (its scale is Flesch's
+reading ease adapted to Spanish: 70-80 is "bastante fácil", the same seventh-grade level), for every
+page and email as a whole; and no paragraph of eight words or more is much harder (grade 9 / score
+60), so one hard paragraph cannot hide in an easy page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +32,7 @@ from scheduler.services.versions import current_published
 from tests.conftest import sign_in
 from tests.test_access_matrix import build_world
 from tests.test_swaps import ART1_JAN25, BEFORE_TERM
-from tests.test_translation_coverage import participant_link, visible_texts, welcome_link
+from tests.test_translation_coverage import NUMBERS_AND_DATES, participant_link, visible_texts, welcome_link
 
 JARGON = re.compile(
     r"solver|cp-sat|roster|scenario|objective|constraint|optimi|algorithm"
@@ -128,6 +135,79 @@ def test_participant_emails_use_plain_words(app: Flask, world: dict[str, Any], l
              if JARGON.search(line) or ISO_DATE.search(line)]
     assert not found, ("planners' words or dates written as 2027-01-25 in participants' emails (say it "
                        "plainly):\n" + "\n".join(found))
+
+
+# ----------------------------------------------------------------------------- reading level
+
+PAGE_LIMIT = {"en": 7.0, "es": 70.0}  # FK grade at most / Fernández-Huerta at least
+PARAGRAPH_LIMIT = {"en": 9.0, "es": 60.0}
+PARAGRAPH_WORDS = 8  # shorter texts (labels, buttons) are too short for the formulas to mean much
+
+
+def sentences(texts: list[str]) -> list[str]:
+    """Each text shown as a sentence of its own (a label or a heading ends without a full stop), with
+    addresses, numbers, dates and times left out: the formulas count their digits as syllables."""
+    found = []
+    for text in texts:
+        text = " ".join(NUMBERS_AND_DATES.sub(" ", text).split())
+        if re.search(r"[^\W\d_]", text):
+            found.append(text if text[-1] in ".!?:" else text + ".")
+    return found
+
+
+def reading_score(text: str, locale: str) -> float:
+    """English: Flesch-Kincaid grade (lower is easier). Spanish: Fernández-Huerta (higher is easier)."""
+    with warnings.catch_warnings():
+        # textstat 0.7.5 reads its word lists with pkg_resources, which newer setuptools deprecate.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import textstat
+    textstat.set_lang(locale)
+    return float(textstat.flesch_kincaid_grade(text) if locale == "en" else textstat.fernandez_huerta(text))
+
+
+def too_hard(texts: list[str], locale: str, limit: float) -> bool:
+    score = reading_score(" ".join(texts), locale)
+    return score > limit if locale == "en" else score < limit
+
+
+def reading_problems(name: str, texts: list[str], locale: str) -> list[str]:
+    parts = sentences(texts)
+    problems = []
+    if too_hard(parts, locale, PAGE_LIMIT[locale]):
+        problems.append(f"{name}: {reading_score(' '.join(parts), locale):.1f} as a whole")
+    problems += [f"{name}: {reading_score(part, locale):.1f} for {part!r}" for part in parts
+                 if len(part.split()) >= PARAGRAPH_WORDS and too_hard([part], locale, PARAGRAPH_LIMIT[locale])]
+    return problems
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_participant_pages_and_emails_are_easy_to_read(app: Flask, client: FlaskClient, world: dict[str, Any],
+                                                       locale: str) -> None:
+    set_language(client, locale)
+    pages = participant_pages(app, client, world)
+    problems = [p for name, html in pages.items() for p in reading_problems(name, visible_texts(html), locale)]
+    messages = participant_emails(app, world, locale)
+    assert len(messages) >= 5
+    problems += [p for m in messages for p in reading_problems(f"email {m.subject!r}",
+                                                               [m.subject, *m.body.splitlines()], locale)]
+    scale = "Flesch-Kincaid grade above" if locale == "en" else "Fernández-Huerta score below"
+    assert not problems, (f"harder to read than a 12-year-old can follow ({scale} {PAGE_LIMIT[locale]} for a "
+                          f"page, {PARAGRAPH_LIMIT[locale]} for a paragraph): use shorter sentences and "
+                          "everyday words:\n" + "\n".join(problems))
+
+
+def test_the_reading_level_check_finds_hard_text() -> None:
+    hard_en = ("Notwithstanding the aforementioned considerations, participants' availability declarations "
+               "constitute prerequisites for the determination of organisational arrangements.")
+    easy_en = "Tell us when you can come. We use your answers to plan the groups."
+    hard_es = ("No obstante las consideraciones anteriormente mencionadas, las declaraciones de disponibilidad "
+               "constituyen requisitos imprescindibles para la determinación organizativa.")
+    easy_es = "Díganos cuándo puede venir. Usamos sus respuestas para hacer los grupos."
+    assert reading_problems("hard", [hard_en], "en") and not reading_problems("easy", [easy_en], "en")
+    assert reading_problems("hard", [hard_es], "es") and not reading_problems("easy", [easy_es], "es")
+    # One hard paragraph is found even among easy ones.
+    assert reading_problems("mixed", [easy_en] * 20 + [hard_en], "en")
+    assert sentences(["Save", "Hello.", "09:00–10:15", "pat@example.org"]) == ["Save.", "Hello."]
 
 
 def test_the_jargon_check_finds_jargon() -> None:

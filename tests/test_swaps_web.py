@@ -51,7 +51,7 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
     sign_in(client, "ana@staff.example.org")
     assert client.get("/").headers["Location"] == f"/centers/{cid}/cover/"  # a facilitator's start page
     page = client.get(f"/centers/{cid}/cover/").get_data(as_text=True)
-    assert "Ask for cover" in page and "Art group, 2027-01-11 at 09:00" in page
+    assert "Ask for cover" in page and "Art group, Mon, Jan 11, 2027 at 09:00" in page  # a date in words
     assert "Your groups" in page and "1 member: Pat" in page  # her roster
     assert "Get a calendar link for my phone" in page
     page = client.post(f"/centers/{cid}/cover/calendar", follow_redirects=True).get_data(as_text=True)

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler.extensions import db
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import DAY_NAMES, date_text
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
 from scheduler.services import audit, feed_tokens, notify, swaps, versions
@@ -93,9 +93,9 @@ def get_request_or_404(center: Center, request_id: int) -> SwapRequest:
 def _meeting_label(state: TermState, key: MeetingKey) -> str:
     meeting = state.by_key.get(key)
     if meeting is None:
-        return f"{key.group} {key.date.isoformat()}"
+        return f"{key.group} {date_text(key.date)}"
     activity = state.activity(meeting.activity_id)["name"]
-    return _("%(activity)s, %(date)s at %(time)s", activity=activity, date=key.date.isoformat(),
+    return _("%(activity)s, %(date)s at %(time)s", activity=activity, date=date_text(key.date),
              time=meeting.start.strftime("%H:%M"))
 
 
