@@ -1,25 +1,32 @@
-"""The access-control matrix: every route, as every role, including another center's coordinator
-guessing this center's ids. A route nobody classified fails the test, so a new page cannot ship
-without saying who may use it. The same table is in docs/security.md.
+"""The access-control matrix: every route, as every role, including people guessing other people's and
+other centers' ids. A route nobody classified fails the test, so a new page cannot ship without saying
+who may use it. The same table is in docs/security.md.
 
-    role                       public  token   signed-in  facilitator-of-A  coordinator-of-A
-    anonymous                  yes     key     sign-in    sign-in           sign-in
-    facilitator of A           yes     key     yes        yes               404
-    coordinator of A           yes     key     yes        404               yes
-    coordinator of B           yes     key     yes        404               404
+    role                          public  token     signed-in  facilitator-of-A  coordinator-of-A
+    anonymous                     yes     key       sign-in    sign-in           sign-in
+    participant A (own link)      yes     own only  sign-in    sign-in           sign-in
+    facilitator of A              yes     key       yes        own only          404
+    another facilitator of A      yes     key       yes        own only          404
+    coordinator of A              yes     key       yes        404               yes
+    coordinator of B              yes     key       yes        404               404
+    coordinator of B, own center  -       -         -          404               own only, A's ids 404
 
-"token": the secret in the URL is the key; a wrong one is 404 for everyone. Refused requests never
-answer 200 and never write a row."""
+"token": the secret in the URL is the key; a wrong one is 404 for everyone. "own only": the answer
+may be 200, but it shows nothing of anybody else (participant B, the other facilitator, center A)
+and changes nothing but the person's own rows. Refused requests never answer 200 and change no row:
+every row of every table is compared before and after, so an UPDATE is caught, not only an INSERT."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask, url_for
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
@@ -27,17 +34,21 @@ from scheduler.extensions import db
 from scheduler.models import (
     CenterRole,
     Facilitator,
+    FeedToken,
     JobStatus,
     Membership,
     OfferStatus,
+    Participant,
     SeatOffer,
     SolveJob,
     User,
 )
-from scheduler.services import mail, swaps
-from scheduler.services.accounts import hash_password
+from scheduler.services import accounts, feed_tokens, mail, pins, swaps
+from scheduler.services.scenarios import import_scenario
+from solver import load_scenario
+from tests import rows
 from tests.conftest import PASSWORD, make_app, sign_in
-from tests.test_swaps import ART1_JAN11, BEFORE_TERM, make_term
+from tests.test_swaps import ART1_JAN11, BEFORE_TERM, SCENARIO, make_term
 
 PUBLIC = {"auth.sign_in", "language.choose", "static", "two_factor.code"}
 TOKEN = {"feeds.feed", "self_service.page", "self_service.make_calendar", "self_service.welcome",
@@ -46,6 +57,12 @@ SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "
              "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off", "glossary.index"}
 FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times"}
 CLASSIFIED = PUBLIC | TOKEN | SIGNED_IN | FACILITATOR
+# Token routes that take a participant's personal link (the others take a feed or a welcome token).
+PERSONAL_LINK = {"self_service.page", "self_service.make_calendar", "language.choose_for_participant"}
+
+# Names and addresses found nowhere else, so a page that shows them is caught showing them.
+PERSON_A = {"name": "Patrizia Quenby-Alpha", "email": "patrizia.quenby@example.org"}
+PERSON_B = {"name": "Bartholomew Xylo-Beta", "email": "bartholomew.xylo@example.org"}
 
 
 def category(endpoint: str) -> str:
@@ -60,15 +77,21 @@ def category(endpoint: str) -> str:
     return "coordinator"
 
 
-def routes() -> list[tuple[str, str, str]]:
+def routes() -> list[tuple[str, str, str, tuple[tuple[str, str], ...]]]:
+    """Every rule and method, once for each value of its ``any(...)`` parts (accept, decline and
+    cancel are three different actions)."""
+    import itertools
     import tempfile
     from pathlib import Path
 
     app = make_app("sqlite://", Path(tempfile.mkdtemp()))
     found = []
     for rule in app.url_map.iter_rules():
+        choices = [[(name, value) for value in sorted(converter.items)]
+                   for name, converter in rule._converters.items() if isinstance(converter, AnyConverter)]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            found.append((rule.endpoint, rule.rule, method))
+            for chosen in itertools.product(*choices):
+                found.append((rule.endpoint, rule.rule, method, tuple(chosen)))
     with app.app_context():
         db.engine.dispose()
     return sorted(found)
@@ -77,92 +100,240 @@ def routes() -> list[tuple[str, str, str]]:
 ROUTES = routes()
 
 
+def route_id(rule: str, method: str, chosen: tuple[tuple[str, str], ...]) -> str:
+    for name, value in chosen:
+        rule = re.sub(rf"<any\([^)]*\):{name}>", value, rule)
+    return f"{method} {rule}"
+
+
 def test_every_route_under_a_center_is_for_its_coordinator_unless_classified() -> None:
-    for endpoint, rule, _method in ROUTES:
+    for endpoint, rule, _method, _chosen in ROUTES:
         if category(endpoint) == "coordinator":
             assert rule.startswith("/centers/<int:center_id>/"), (
                 f"{endpoint} ({rule}) is not classified: add it to a set in tests/test_access_matrix.py")
 
 
-def build_world(app: Flask, make_coordinator: Callable[..., None], make_center: Callable[..., int]) -> dict[str, Any]:
+# --------------------------------------------------------------------------- the world
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap password hashes: these tests sign in hundreds of times; what they check is who gets in."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def world_scenario(name: str, a: dict[str, str], b: dict[str, str]) -> dict[str, Any]:
+    scenario = copy.deepcopy(SCENARIO)
+    scenario["center"]["name"] = name
+    pat = scenario["participants"][0]
+    scenario["participants"] = [pat | a, pat | {"id": "p2", **b}]
+    return scenario
+
+
+@dataclass
+class World:
+    """Center A ("Swaps", a published term) and center B ("Other"); ids and secrets by name."""
+
+    ids: dict[str, Any]
+    emails: dict[str, str]
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+def staff_account(code: str, center_id: int) -> User:
+    facilitator = db.session.scalar(select(Facilitator).where(Facilitator.code == code,
+                                                              Facilitator.center_id == center_id))
+    assert facilitator is not None
+    user = User(email=f"{code}@staff.example.org", password_hash=accounts.hash_password(PASSWORD))
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, center_id=center_id, role=CenterRole.FACILITATOR))
+    facilitator.user_id = user.id
+    return user
+
+
+def build_world(app: Flask, make_coordinator: Callable[..., None]) -> World:
     with app.app_context():
-        version = make_term()
+        version = make_term(world_scenario("Swaps", PERSON_A, PERSON_B))
+        # Participant B sits in participant A's group: A's page and feed must still not name B.
+        version.schedule = {**version.schedule, "groups": [
+            {**g, "members": ["p1", "p2"]} if g["id"] == "art-1" else g for g in version.schedule["groups"]]}
         center_id = version.center_id
-        ana = db.session.scalar(select(Facilitator).where(Facilitator.code == "ana"))
-        assert ana is not None
-        user = User(email="ana@staff.example.org", password_hash=hash_password(PASSWORD))
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(Membership(user_id=user.id, center_id=center_id, role=CenterRole.FACILITATOR))
-        ana.user_id = user.id
-        request = swaps.request_swap(version, ana, [ART1_JAN11], now=BEFORE_TERM)
+        ana_user, ben_user = staff_account("ana", center_id), staff_account("ben", center_id)
+        ana, ben, cruz = (db.session.scalar(select(Facilitator).where(Facilitator.code == code))
+                          for code in ("ana", "ben", "cruz"))
+        assert ana is not None and ben is not None and cruz is not None
+        # Addressed to Cruz: Ben may neither take, decline nor withdraw it.
+        request = swaps.request_swap(version, ana, [ART1_JAN11], target=cruz, now=BEFORE_TERM)
         job = SolveJob(center_id=center_id, status=JobStatus.FINISHED, backend="thread", time_limit_s=10,
                        scenario=version.scenario, params={}, cancel_requested=False,
                        finished_at=dt.datetime.now(dt.UTC))
         offer = SeatOffer(center_id=center_id, version_id=version.id, group_code="art-2", participant_code="p1",
                           effective=dt.date(2027, 1, 18), status=OfferStatus.OFFERED)
         db.session.add_all([job, offer])
-        message = mail.queue(center_id, "p1@example.org", "Pat", "Hello", "Body")
+        message = mail.queue(center_id, PERSON_A["email"], PERSON_A["name"], "Hello", "Body")
+        people = {p.code: p for p in db.session.scalars(select(Participant).where(Participant.center_id
+                                                                                  == center_id))}
+        pin = pins.pin_participant(version.center, version, "p1", None)
+        found = World(ids={}, emails={"facilitator": ana_user.email, "other-facilitator": ben_user.email,
+                                      "coordinator": "coord-a@example.org",
+                                      "other-coordinator": "coord-b@example.org",
+                                      "other-coordinator-own-center": "coord-b@example.org"})
+        found.secrets = {"a-link": accounts.issue_participant_link(people["p1"]),
+                         "b-link": accounts.issue_participant_link(people["p2"]),
+                         "a-feed": feed_tokens.issue(people["p1"]), "b-feed": feed_tokens.issue(people["p2"]),
+                         "ana-feed": feed_tokens.issue(ana)}
+        other = import_scenario(load_scenario(world_scenario("Other", {}, {"name": "Bo", "email": ""})))
         db.session.commit()
-        ids = {"center_id": center_id, "job_id": job.id, "request_id": request.id, "offer_id": offer.id,
-               "message_id": message.id}
+        found.ids = {"center_id": center_id, "job_id": job.id, "request_id": request.id, "offer_id": offer.id,
+                     "message_id": message.id, "pin_id": pin.id, "other_center_id": other.id,
+                     "p1": people["p1"].id, "p2": people["p2"].id, "ana": ana.id, "ben": ben.id,
+                     "ben_user": ben_user.id}
     make_coordinator("coord-a@example.org", "Swaps")
-    make_center("Other")
     make_coordinator("coord-b@example.org", "Other")
-    return ids
+    return found
 
 
-def url(app: Flask, endpoint: str, ids: dict[str, Any]) -> str:
+def url(app: Flask, endpoint: str, ids: dict[str, Any], **override: Any) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values: dict[str, Any] = {}
     for name in rule.arguments:
         converter = rule._converters.get(name)  # werkzeug keeps converters here
-        if isinstance(converter, AnyConverter):
+        if name in override:
+            values[name] = override[name]
+        elif isinstance(converter, AnyConverter):
             values[name] = sorted(converter.items)[0]
         elif name in ids:
             values[name] = ids[name]
         else:
-            values[name] = {"code": "p1", "number": 1, "index": 0, "pin_id": 1, "group_id": "art-1",
+            values[name] = {"code": "p1", "number": 1, "index": 0, "group_id": "art-1",
                             "token": "x" * 43, "filename": "style.css", "subject": "r1"}[name]
     with app.test_request_context():
         return url_for(endpoint, **values)
 
 
-ROLES = ["anonymous", "facilitator", "coordinator", "other-coordinator"]
-EMAILS = {"facilitator": "ana@staff.example.org", "coordinator": "coord-a@example.org",
-          "other-coordinator": "coord-b@example.org"}
+# --------------------------------------------------------------------------- the roles
+
+ROLES = ["anonymous", "participant", "other-facilitator", "other-coordinator", "other-coordinator-own-center",
+         "facilitator", "coordinator"]  # the coordinator last: what they may do can change the world a lot
 
 
 def allowed(role: str, kind: str) -> bool:
-    return {"public": True, "token": True, "signed-in": role != "anonymous",
-            "facilitator": role == "facilitator", "coordinator": role == "coordinator"}[kind]
+    """Whether the answer may be 200. For "own only" roles the content and rows are checked instead."""
+    signed_in = role not in ("anonymous", "participant")
+    return {"public": True, "token": role == "participant", "signed-in": signed_in,
+            "facilitator": role in ("facilitator", "other-facilitator"),
+            "coordinator": role in ("coordinator", "other-coordinator-own-center")}[kind]
 
 
-@pytest.mark.parametrize(("endpoint", "rule", "method"), ROUTES, ids=[f"{m} {r}" for _e, r, m in ROUTES])
-def test_route_answers_each_role_as_the_matrix_says(endpoint: str, rule: str, method: str, app: Flask,
-                                                    client: FlaskClient, make_coordinator: Callable[..., None],
-                                                    make_center: Callable[..., int],
-                                                    counts: Callable[[], dict[str, int]]) -> None:
-    ids = build_world(app, make_coordinator, make_center)
-    kind = category(endpoint)
-    target = url(app, endpoint, ids)
+def target_for(app: Flask, world: World, role: str, endpoint: str, chosen: dict[str, str]) -> str:
+    """The URL this role requests: participant A uses their own secrets; the other center's coordinator
+    on their own center uses center A's ids for everything but the center."""
+    if role == "participant" and endpoint in TOKEN:
+        token = world.secrets["a-feed"] if endpoint == "feeds.feed" else world.secrets["a-link"]
+        return url(app, endpoint, world.ids, token=token, **chosen)
+    if role == "other-coordinator-own-center":
+        return url(app, endpoint, world.ids, center_id=world.ids["other_center_id"], **chosen)
+    return url(app, endpoint, world.ids, **chosen)
+
+
+def not_to_show(world: World, role: str) -> list[str]:
+    """What each role's answers never contain."""
+    a = [PERSON_A["name"], PERSON_A["email"], world.secrets["a-link"], world.secrets["a-feed"]]
+    b = [PERSON_B["name"], PERSON_B["email"], world.secrets["b-link"], world.secrets["b-feed"]]
+    center_a = [*a, *b, world.secrets["ana-feed"], "ana@staff.example.org"]
+    return {"anonymous": center_a, "participant": [*b, world.secrets["ana-feed"]],
+            # Ben leads talk-1, where A is a member; B is only in Ana's group.
+            "other-facilitator": [*b, world.secrets["ana-feed"], world.secrets["a-feed"], world.secrets["a-link"]],
+            "other-coordinator": center_a, "other-coordinator-own-center": center_a,
+            "facilitator": [world.secrets["a-link"], world.secrets["b-link"]],
+            "coordinator": []}[role]
+
+
+def own_rows(world: World, role: str) -> rows.Keep:
+    """The rows compared for a role that may change its own: everything but those."""
+    ids = world.ids
+    if role == "participant":
+        def keep(table: str, row: dict[str, Any], _center: int | None) -> bool:
+            a_tokens = {t.id for t in db.session.scalars(select(FeedToken).where(FeedToken.participant_id
+                                                                                 == ids["p1"]))}
+            return not ((table == "participants" and row["id"] == ids["p1"]) or row.get("participant_id") == ids["p1"]
+                        or (table == "feed_series" and row.get("token_id") in a_tokens)
+                        or (table == "audit_entries" and row["subject"] == "participant p1"))
+        return keep
+    if role == "other-facilitator":
+        def keep(table: str, row: dict[str, Any], _center: int | None) -> bool:
+            ben_tokens = {t.id for t in db.session.scalars(select(FeedToken).where(FeedToken.facilitator_id
+                                                                                   == ids["ben"]))}
+            return not ((table == "facilitators" and row["id"] == ids["ben"]) or row.get("facilitator_id") == ids["ben"]
+                        or (table == "users" and row["id"] == ids["ben_user"])
+                        or (table == "feed_series" and row.get("token_id") in ben_tokens)
+                        or (table == "audit_entries" and row["actor_id"] == ids["ben_user"]))
+        return keep
+    if role == "other-coordinator-own-center":
+        def keep(table: str, row: dict[str, Any], center: int | None) -> bool:
+            if table == "users":  # an account belongs to the centers it has roles at
+                roles = set(db.session.scalars(select(Membership.center_id).where(Membership.user_id == row["id"])))
+                return roles != {ids["other_center_id"]}
+            return center != ids["other_center_id"]
+        return keep
+    return lambda _table, _row, _center: True
+
+
+def settle(app: Flask) -> None:
+    """Wait for a schedule build a request started: it writes from its own thread (one at a time)."""
+    executor = app.extensions.get("solve_executor")
+    if executor is not None:
+        executor.submit(lambda: None).result(timeout=120)
+
+
+def requests_as_every_role(app: Flask, world: World, endpoint: str,
+                           chosen: dict[str, str]) -> Iterator[tuple[str, str]]:
     for role in ROLES:
-        client.post("/sign-out")
-        if role in EMAILS:
-            assert sign_in(client, EMAILS[role]).status_code == 302
-        before = counts()
+        if role == "other-coordinator-own-center" and "<int:center_id>" not in str(
+                next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)):
+            continue  # not a center's page: the same request as "other-coordinator"
+        yield role, target_for(app, world, role, endpoint, chosen)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method", "chosen"), ROUTES,
+                         ids=[route_id(r, m, c) for _e, r, m, c in ROUTES])
+def test_route_answers_each_role_as_the_matrix_says(endpoint: str, rule: str, method: str,
+                                                    chosen: tuple[tuple[str, str], ...], app: Flask,
+                                                    fast_passwords: None,
+                                                    make_coordinator: Callable[..., None]) -> None:
+    world = build_world(app, make_coordinator)
+    kind = category(endpoint)
+    for role, target in requests_as_every_role(app, world, endpoint, dict(chosen)):
+        client = app.test_client()
+        if role in world.emails:
+            assert sign_in(client, world.emails[role]).status_code == 302, role
+        with app.app_context():
+            before = rows.snapshot(own_rows(world, role))
         response = client.open(target, method=method, data={})
+        text = response.get_data(as_text=True) if not response.direct_passthrough else ""
         response.close()  # a file response (static) holds its file open until closed
+        settle(app)
+        with app.app_context():
+            changed = rows.differences(before, rows.snapshot(own_rows(world, role)))
         assert response.status_code < 500, (role, target, response.status_code)
-        if kind == "token":
+        shown = [secret for secret in not_to_show(world, role) if secret in text]
+        assert not shown, f"{role}'s {method} {target} shows {shown}"
+        if kind == "token" and role != "participant":
             # The wrong key: nobody gets in, whoever they are.
             assert response.status_code == 404, (role, target, response.status_code)
+            assert not changed, (role, target, changed)
             continue
+        if endpoint == "self_service.welcome":
+            assert response.status_code == 404, "a personal link is not a welcome link"
         if allowed(role, kind):
+            if role in ("participant", "other-facilitator", "other-coordinator-own-center"):
+                assert not changed, f"{role}'s {method} {target} changed rows not theirs: {changed}"
             continue
         assert response.status_code != 200, f"{role} got 200 from {method} {target}"
-        if role == "anonymous":
+        if role in ("anonymous", "participant"):
             assert response.status_code == 302 and "/sign-in" in response.headers["Location"], (role, target)
         else:
             assert response.status_code == 404, (role, method, target, response.status_code)
-        assert counts() == before, f"{role}'s refused {method} {target} wrote rows"
+        assert not changed, f"{role}'s refused {method} {target} changed rows: {changed}"
