@@ -65,21 +65,26 @@ def score_terms(scenario: Scenario, groups: Iterable[Group], weights: Any) -> di
 
 
 class Incumbent:
-    """The best valid schedule of a solve so far; reports each improvement to ``on_progress``.
+    """The best valid schedule of a solve so far, and the progress shown for it.
 
-    ``score`` maps groups to their score (the spec's terms, plus disruption when re-solving). The
-    bound shown with progress is ``cap`` (every participant in their top choices) until the full
-    model has proved a better one: warm-up searches run on smaller models, whose bounds say nothing
-    about the whole problem."""
+    ``score`` maps groups to their score (the spec's terms, plus disruption when re-solving). A
+    running search only *notes* its solutions (their model objective, cheap to read); they are
+    decoded into groups once, when the search ends, since decoding every one of the hundreds a
+    search finds would stall CP-SAT's workers inside the callback. The model objective never
+    exceeds what a solution is worth (see ``score_terms``), so progress never overstates.
+
+    The bound shown is ``cap`` (everyone in their top choices) until the whole model has proved a
+    better one: warm-up searches run on smaller models, whose bounds say nothing about the whole."""
 
     def __init__(self, t0: float, cap: int, score: Callable[[list[Group]], int],
                  on_progress: Callable[[Progress], None] | None) -> None:
         self.t0, self.cap, self.score_of, self.on_progress = t0, cap, score, on_progress
         self.groups: list[Group] | None = None
         self.score: int | None = None
+        self.shown: int | None = None  # the best objective reported as progress
         self.bound = cap
         self.first_solution_s: float | None = None
-        self.improved_at = t0  # monotonic time of the last improvement
+        self.improved_at = t0  # monotonic time of the last improvement, noted or offered
         self.lock = threading.Lock()
 
     def offer(self, groups: list[Group]) -> bool:
@@ -89,27 +94,36 @@ class Incumbent:
             if self.score is not None and value <= self.score:
                 return False
             self.groups, self.score = groups, value
+        self.note(value, len({p for g in groups for p in g.members}))
+        return True
+
+    def note(self, objective: int, covered: int) -> None:
+        """A search has found a schedule worth at least ``objective``: show it if it is the best yet."""
+        with self.lock:
+            if self.shown is not None and objective <= self.shown:
+                return
+            self.shown = objective
             self.improved_at = time.monotonic()
             if self.first_solution_s is None:
-                self.first_solution_s = time.monotonic() - self.t0
-        self.report()
-        return True
+                self.first_solution_s = self.improved_at - self.t0
+            progress = Progress(self.improved_at - self.t0, objective, max(self.bound, objective), covered)
+        if self.on_progress is not None:
+            self.on_progress(progress)
 
     def tighten(self, bound: float) -> None:
         with self.lock:
             self.bound = min(self.bound, math.floor(bound + 1e-6))
-            if self.score is not None:
-                self.bound = max(self.bound, self.score)
+            known = [v for v in (self.score, self.shown) if v is not None]
+            if known:  # a proven bound is never below a schedule in hand
+                self.bound = max(self.bound, *known)
 
-    def report(self) -> None:
-        if self.on_progress is None or self.groups is None or self.score is None:
-            return
-        covered = len({p for g in self.groups for p in g.members})
-        self.on_progress(Progress(time.monotonic() - self.t0, self.score, max(self.bound, self.score), covered))
+    def reaches(self, objective: float) -> bool:
+        """Whether a schedule worth ``objective`` is proven optimal by the bound known now."""
+        return objective >= self.bound
 
     @property
     def proven_optimal(self) -> bool:
-        return self.score is not None and self.score >= self.bound
+        return self.score is not None and self.reaches(self.score)
 
 
 def configure(solver: cp_model.CpSolver, time_limit_s: float, workers: int, seed: int) -> None:
@@ -200,27 +214,28 @@ class Live:
     """What a running search has shown so far, for a caller's ``give_up`` rule."""
 
     started: float  # monotonic
-    bound: float | None = None  # this model's proven bound, once CP-SAT has reported a solution
+    bound: float | None = None  # this model's proven bound, once CP-SAT has one (after its first LP)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def set_bound(self, bound: float) -> None:
+        self.bound = bound
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Passes each improving solution to the incumbent; stops on cancel or once the cap is reached."""
 
-    def __init__(self, b: Built, incumbent: Incumbent, cancel: threading.Event | None, proves_bound: bool,
-                 live: Live) -> None:
+    def __init__(self, b: Built, incumbent: Incumbent, cancel: threading.Event | None, proves_bound: bool) -> None:
         super().__init__()
-        self.b, self.incumbent, self.cancel, self.proves_bound, self.live = b, incumbent, cancel, proves_bound, live
+        self.b, self.incumbent, self.cancel, self.proves_bound = b, incumbent, cancel, proves_bound
 
     def on_solution_callback(self) -> None:
-        self.live.bound = self.best_objective_bound
         if self.proves_bound:
             self.incumbent.tighten(self.best_objective_bound)
-        raw = list(self.response_proto.solution)
-        self.incumbent.offer(decode(self.b, lambda x: raw[x.index]))
-        if self.incumbent.proven_optimal or (self.cancel is not None and self.cancel.is_set()):
+        objective = round(self.objective_value)
+        self.incumbent.note(objective, sum(self.boolean_value(c) for c in self.b.vars.covered.values()))
+        if self.incumbent.reaches(objective) or (self.cancel is not None and self.cancel.is_set()):
             self.stop_search()
 
 
@@ -243,6 +258,8 @@ def search(b: Built, incumbent: Incumbent, time_limit_s: float, workers: int, se
     configure(solver, time_limit_s, workers, seed)
     done = threading.Event()
     live = Live(time.monotonic())
+    if give_up is not None:
+        solver.best_bound_callback = live.set_bound
 
     def watch() -> None:  # cancel or give up, even before a first solution
         while not done.wait(0.1):
@@ -254,7 +271,7 @@ def search(b: Built, incumbent: Incumbent, time_limit_s: float, workers: int, se
     if thread:
         thread.start()
     try:
-        code = solver.solve(b.model, _Watcher(b, incumbent, cancel, proves_bound, live))
+        code = solver.solve(b.model, _Watcher(b, incumbent, cancel, proves_bound))
     finally:
         done.set()
     status = STATUS_NAMES.get(code, "UNKNOWN")

@@ -7,14 +7,16 @@ assumptions names the conflicting ones (``solver.explain``).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from solver.bounds import seat_bound
 from solver.greedy import fill, greedy_schedule
 from solver.model import build
-from solver.objective import add_objective, trivial_bound
+from solver.objective import add_objective
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule, Unassigned
 from solver.search import (
@@ -32,11 +34,22 @@ from solver.stability import Stability, add_disruption, moves
 
 @dataclass(frozen=True)
 class Weights:
+    """What the score rewards (coverage, rank points) and what it charges (the rest), all at least 0."""
+
     coverage: int = 100
     rank_points: tuple[int, ...] = (10, 7, 5, 3, 2, 1)  # last value repeats for rank 6+
     size_balance: int = 5
     if_needed: int = 2
     facilitator_load: int = 0
+
+    def __post_init__(self) -> None:
+        # A negative weight would turn a reward into a charge or the other way round, and the bounds
+        # (solver.bounds) rely on the signs.
+        for name in ("coverage", "size_balance", "if_needed", "facilitator_load"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"weight {name} must be 0 or more, not {getattr(self, name)}")
+        if any(points < 0 for points in self.rank_points):
+            raise ValueError(f"rank points must be 0 or more, not {list(self.rank_points)}")
 
 
 @dataclass(frozen=True)
@@ -62,13 +75,15 @@ class SolveParams:
     stability: Stability | None = None
 
 
+log = logging.getLogger("solver")
+
 # Warm-up before the whole model: the same scenario with every participant's preferences cut to their
 # first choice. Far fewer memberships, so the search moves fast, and whatever it finds is valid for
-# the whole scenario. It gets WARM_UP_SHARE of the time limit; when its own proven bound shows that
-# first choices alone can come within WARM_UP_NEAR_CAP of the trivial bound (nearly everyone can have
-# their first choice, as in planted.json), it may go on up to WARM_UP_MAX_SHARE for as long as it
-# keeps improving the best schedule (at least every WARM_UP_STALL of the time limit). On large.json
-# its bound is 84% of the cap and it never beats the greedy schedule, so it stops at its share.
+# the whole scenario. It is worth it only when first choices alone can come within WARM_UP_NEAR_CAP of
+# the trivial bound (nearly everyone can have their first choice, as in planted.json): it stops as
+# soon as its own proven bound says otherwise (large.json: 84% of the cap, known after its first LP),
+# and otherwise goes on, up to WARM_UP_MAX_SHARE of the time limit, while it keeps improving the best
+# schedule at least every WARM_UP_STALL of the time limit. Without a bound by WARM_UP_SHARE, it stops.
 WARM_UP_SHARE = 0.1
 WARM_UP_MAX_SHARE = 0.5
 WARM_UP_NEAR_CAP = 0.01
@@ -95,7 +110,7 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     t0 = time.monotonic()
     deadline = t0 + params.time_limit_s
     weights = params.weights
-    cap = trivial_bound(scenario, weights)
+    cap = seat_bound(scenario, weights)  # proven without search; reaching it proves optimality
 
     def score(groups: list[Group]) -> int:
         total = sum(score_terms(scenario, groups, weights).values())
@@ -163,7 +178,7 @@ def _first_choices(scenario: Scenario) -> Scenario | None:
 
 def _warm_up(shortened: Scenario, scenario: Scenario, incumbent: Incumbent, params: SolveParams,
              cancel: threading.Event | None) -> list[Group] | None:
-    """Search the first-choice model (see WARM_UP_SHARE); its best schedule with second choices filled in."""
+    """Search the first-choice model (see WARM_UP_NEAR_CAP); its best schedule, second choices filled in."""
     b = build(shortened)
     add_objective(b, params.weights)
     if incumbent.groups is not None:
@@ -171,13 +186,17 @@ def _warm_up(shortened: Scenario, scenario: Scenario, incumbent: Incumbent, para
     limit = params.time_limit_s
 
     def give_up(live: Live) -> bool:
-        promising = live.bound is not None and live.bound >= (1 - WARM_UP_NEAR_CAP) * incumbent.cap
-        if not promising:
+        if live.bound is None:
             return live.elapsed() > WARM_UP_SHARE * limit
+        if live.bound < (1 - WARM_UP_NEAR_CAP) * incumbent.cap:
+            return True
         return time.monotonic() - max(live.started, incumbent.improved_at) > WARM_UP_STALL * limit
 
+    started = time.monotonic()
     warmed = search(b, incumbent, WARM_UP_MAX_SHARE * limit, params.workers, params.seed, cancel,
                     proves_bound=False, give_up=give_up)
+    log.info("first-choice warm-up: %.1f s, %s, its bound %s, best score so far %s",
+             time.monotonic() - started, warmed.status, warmed.bound, incumbent.score)
     if warmed.groups is None:
         return None
     filled = fill(scenario, warmed.groups)

@@ -105,3 +105,30 @@ def test_the_optimum_is_at_least_as_good_as_a_greedy_schedule(data: dict[str, An
     if schedule.status == "OPTIMAL":
         assert schedule.objective is not None and schedule.objective >= report.score, (
             f"optimum {schedule.objective} below a valid greedy schedule's {report.score}: {greedy.groups}")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_no_schedule_beats_the_seat_bound(data: dict[str, Any]) -> None:
+    """The seat bound relaxes the problem, so neither the model's own optimum (solved here without
+    any bound in the way) nor any valid schedule may score above it; and it is never weaker than
+    the trivial bound."""
+    from ortools.sat.python import cp_model
+
+    from solver.bounds import seat_bound, trivial_bound
+    from solver.model import build
+    from solver.objective import add_objective
+    from solver.solve import Weights
+
+    scenario = load_scenario(data)
+    bound = seat_bound(scenario, Weights())
+    assert bound <= trivial_bound(scenario, Weights())
+    built = build(scenario)
+    add_objective(built, Weights())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5
+    if solver.solve(built.model) == cp_model.OPTIMAL:
+        assert solver.objective_value <= bound
+    if not any(a.min_groups for a in scenario.activities):
+        assert check_schedule(scenario, greedy_schedule(scenario)).score <= bound

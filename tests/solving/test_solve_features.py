@@ -123,3 +123,23 @@ def test_when_first_choices_fit_everyone_the_trivial_bound_proves_it_optimal() -
     assert_valid(sc, result)
     assert (result.status, result.objective, result.bound) == ("OPTIMAL", 8 * 110, 8 * 110)
     assert all(sc.participant(p).preferences[0] == g.activity for g in result.groups for p in g.members)
+
+
+def test_when_seats_run_out_the_seat_bound_proves_the_optimum() -> None:
+    # Five want the one group of two seats: the trivial bound (5 × 110) is far off; the seat bound
+    # (2 × 110) is the optimum, so the solve can say OPTIMAL as soon as two are placed.
+    sc = scenario(activity={"max_size": 2}, participants=[person(f"p{i}", ["a1"]) for i in range(5)])
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
+    assert_valid(sc, result)
+    assert (result.status, result.objective, result.bound) == ("OPTIMAL", 220, 220)
+
+
+def test_negative_weights_are_refused_with_the_weight_named() -> None:
+    import pytest
+
+    from solver.solve import Weights
+
+    with pytest.raises(ValueError, match="size_balance"):
+        Weights(size_balance=-1)
+    with pytest.raises(ValueError, match="rank points"):
+        Weights(rank_points=(10, -1))
