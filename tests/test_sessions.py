@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -166,3 +167,35 @@ def test_each_sensitive_action_asks_for_the_password_again_and_changes_nothing_u
     assert client.post(response.headers["Location"], data={"password": PASSWORD}).status_code == 302
     again = client.open(target, method=method, data={})
     assert not again.headers.get("Location", "").startswith("/confirm-password"), endpoint
+
+
+def test_a_session_from_before_sign_in_is_worth_nothing_after_it(
+        app: Flask, coordinator: int, database_url: str, tmp_path: Path) -> None:
+    """Session fixation: an attacker gets a session cookie from the sign-in page and plants it in
+    someone's browser. After that person signs in, the planted cookie still signs nobody in, what the
+    attacker put in the session is gone, and the form token that came with it no longer works."""
+    from tests.conftest import make_app
+    from tests.test_csrf_and_safe_methods import CSRF_REFUSAL, csrf_token
+
+    strict = make_app(database_url, tmp_path / "strict", WTF_CSRF_ENABLED=True)
+    attacker = strict.test_client()
+    planted_token = csrf_token(attacker)
+    with attacker.session_transaction() as session:
+        session["planted"] = "by the attacker"
+    planted = attacker.get_cookie("session")
+    assert planted is not None
+    victim = strict.test_client()
+    victim.set_cookie("session", planted.value)
+    response = victim.post("/sign-in", data={"email": "ana@example.org", "password": PASSWORD,
+                                             "csrf_token": planted_token})
+    assert response.status_code == 302
+    after = victim.get_cookie("session")
+    assert after is not None and after.value != planted.value
+    with victim.session_transaction() as session:
+        assert "planted" not in session and "_user_id" in session
+    assert victim.get(f"/centers/{coordinator}/").status_code == 200
+    assert attacker.get(f"/centers/{coordinator}/").status_code == 302  # the planted cookie: signed out
+    refused = victim.post("/sign-out", data={"csrf_token": planted_token})
+    assert refused.status_code == 400 and CSRF_REFUSAL in refused.get_data(as_text=True)
+    assert victim.get(f"/centers/{coordinator}/").status_code == 200  # still signed in
+    assert victim.post("/sign-out", data={"csrf_token": csrf_token(victim, "/")}).status_code == 302
