@@ -10,11 +10,32 @@ A later ``disruption`` term (moves against a published baseline) slots in here t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from solver.model import Built
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What the score rewards (coverage, rank points) and what it charges (the rest), all at least 0."""
+
+    coverage: int = 100
+    rank_points: tuple[int, ...] = (10, 7, 5, 3, 2, 1)  # last value repeats for rank 6+
+    size_balance: int = 5
+    if_needed: int = 2
+    facilitator_load: int = 0
+
+    def __post_init__(self) -> None:
+        # A negative weight would turn a reward into a charge or the other way round, and the bounds
+        # (solver.bounds) rely on the signs.
+        for name in ("coverage", "size_balance", "if_needed", "facilitator_load"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"weight {name} must be 0 or more, not {getattr(self, name)}")
+        if any(points < 0 for points in self.rank_points):
+            raise ValueError(f"rank points must be 0 or more, not {list(self.rank_points)}")
 
 
 def rank_points(weights: Any, rank: int) -> int:

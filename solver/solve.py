@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from solver.bounds import seat_bound
 from solver.greedy import fill, greedy_schedule
 from solver.model import build
-from solver.objective import add_objective
+from solver.objective import Weights, add_objective
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule, Unassigned
 from solver.search import (
@@ -30,26 +30,6 @@ from solver.search import (
     search,
 )
 from solver.stability import Stability, add_disruption, moves
-
-
-@dataclass(frozen=True)
-class Weights:
-    """What the score rewards (coverage, rank points) and what it charges (the rest), all at least 0."""
-
-    coverage: int = 100
-    rank_points: tuple[int, ...] = (10, 7, 5, 3, 2, 1)  # last value repeats for rank 6+
-    size_balance: int = 5
-    if_needed: int = 2
-    facilitator_load: int = 0
-
-    def __post_init__(self) -> None:
-        # A negative weight would turn a reward into a charge or the other way round, and the bounds
-        # (solver.bounds) rely on the signs.
-        for name in ("coverage", "size_balance", "if_needed", "facilitator_load"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"weight {name} must be 0 or more, not {getattr(self, name)}")
-        if any(points < 0 for points in self.rank_points):
-            raise ValueError(f"rank points must be 0 or more, not {list(self.rank_points)}")
 
 
 @dataclass(frozen=True)
@@ -122,7 +102,7 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     free = params.hint is None and not params.pins and params.stability is None
     start = params.hint or (params.stability.baseline if params.stability else None)
     if free:
-        greedy = greedy_schedule(scenario)
+        greedy = greedy_schedule(scenario, score=lambda groups: score(list(groups)))
         if greedy is not None:
             incumbent.offer(list(greedy.groups))
         shortened = _first_choices(scenario)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from solver import load_scenario, read_scenario_file
 from solver.check import check_schedule
-from solver.greedy import fill, greedy_schedule
+from solver.greedy import POLICIES, fill, greedy_schedule, greedy_with_policy
 from solver.scenario import Scenario
 from solver.schedule import Schedule, Unassigned
 from tests.solving import strategies
@@ -34,17 +34,25 @@ def test_the_greedy_start_is_valid_on_the_shared_scenarios(name: str) -> None:
     report = check_schedule(sc, with_unassigned(sc, schedule))
     assert report.violations == []
     assert report.score > 0 and len(schedule.groups) > 0
+    # Every policy's schedule is valid, not only the one that wins, and the winner is the best.
+    for policy in POLICIES:
+        other = greedy_with_policy(sc, policy)
+        assert other is not None
+        other_report = check_schedule(sc, with_unassigned(sc, other))
+        assert other_report.violations == [], policy
+        assert other_report.score <= report.score
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.scenarios())
 def test_the_greedy_start_is_valid_on_generated_scenarios(data: dict[str, Any]) -> None:
     sc = load_scenario(data)
-    schedule = greedy_schedule(sc)
-    if schedule is None:  # min_groups it could not honour: no start, never a wrong one
-        assert any(a.min_groups for a in sc.activities)
-        return
-    assert check_schedule(sc, with_unassigned(sc, schedule)).violations == []
+    for policy in POLICIES:
+        schedule = greedy_with_policy(sc, policy)
+        if schedule is None:  # min_groups it could not honour: no start, never a wrong one
+            assert any(a.min_groups for a in sc.activities)
+            continue
+        assert check_schedule(sc, with_unassigned(sc, schedule)).violations == [], policy
 
 
 def first_choices_only(sc: Scenario, schedule: Schedule) -> list:
