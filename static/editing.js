@@ -52,6 +52,9 @@
             button.tabIndex = -1;
             target.tabIndex = 0;
             target.focus();
+            // Focus alone leaves a half-hidden cell half hidden when the grid scrolls sideways (200%
+            // zoom, a phone): bring the whole cell into view.
+            target.scrollIntoView({ block: "nearest", inline: "nearest" });
           }
         });
       });

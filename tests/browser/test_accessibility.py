@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import pyotp
 from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -20,13 +21,15 @@ from scheduler.models import (
     Center,
     CenterRole,
     Facilitator,
+    JobStatus,
     Membership,
     Participant,
     ScheduleVersion,
+    SolveJob,
     User,
     VersionStatus,
 )
-from scheduler.services import accounts, swaps
+from scheduler.services import accounts, staff_invitations, swaps
 from scheduler.services.demo import DEMO_EMAIL
 from scheduler.services.editing import current_scenario
 from scheduler.services.term import MeetingKey, term_state
@@ -211,4 +214,78 @@ def test_every_main_page_has_no_serious_accessibility_violation(live_app: Flask,
     facilitator_pages(audit, live_server.url, full)
     participant_pages(audit, live_server.url, full)
     print(f"axe checked {len(audit.checked)} pages: {', '.join(audit.checked)}")
+    audit.assert_clean()
+
+
+def extra_accounts(app: Flask, full: FullCenter) -> dict[str, Any]:
+    """A coordinator with two-factor sign-in on, a facilitator invited but not yet welcomed, and a
+    build of the schedule that is running and one that has finished."""
+    with app.app_context():
+        center = db.session.get(Center, full.center_id)
+        assert center is not None
+        secret = pyotp.random_base32()
+        careful = User(email="careful@demo.example", password_hash=accounts.hash_password(FACILITATOR_PASSWORD),
+                       totp_secret=secret)
+        newcomer = User(email="newcomer@staff.example.org", password_hash="!")
+        db.session.add_all([careful, newcomer])
+        db.session.flush()
+        db.session.add(Membership(user_id=careful.id, center_id=center.id, role=CenterRole.COORDINATOR))
+        scenario = current_scenario(center)
+        now = dt.datetime.now(dt.UTC)
+        running = SolveJob(center_id=center.id, status=JobStatus.RUNNING, backend="thread", time_limit_s=60,
+                           scenario=scenario, params={}, started_at=now, heartbeat_at=now, elapsed_s=3,
+                           best_score=42, covered=30, cancel_requested=False)
+        finished = SolveJob(center_id=center.id, status=JobStatus.FINISHED, backend="thread", time_limit_s=60,
+                            scenario=scenario, params={}, started_at=now, finished_at=now, elapsed_s=60,
+                            best_score=12, bound=10, covered=55, message="", cancel_requested=False)
+        db.session.add_all([running, finished])
+        db.session.commit()
+        return {"totp": secret, "welcome": staff_invitations.welcome_token(newcomer), "running": running.id,
+                "finished": finished.id}
+
+
+def account_pages(audit: AxeAudit, base: str, full: FullCenter, extra: dict[str, Any]) -> None:
+    page = audit.page
+    c = f"{base}/centers/{full.center_id}"
+    sign_in(page, base, DEMO_EMAIL, full.coordinator_password)
+    audit.visit("two-factor set-up", f"{base}/account/two-factor")
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    audit.check("two-factor set-up with a wrong code")
+    audit.visit("confirm password", f"{base}/confirm-password")
+    page.get_by_role("button", name="Continue").click()
+    audit.check("confirm password with an error")
+    audit.visit("a build of the schedule, running", f"{c}/schedule/jobs/{extra['running']}")
+    expect(page.get_by_role("button", name="Stop and keep the best so far")).to_be_visible()
+    audit.visit("a build of the schedule, finished", f"{c}/schedule/jobs/{extra['finished']}")
+    sign_out(page)
+    # The code step after the password.
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email").fill("careful@demo.example")
+    page.get_by_label("Password").fill(FACILITATOR_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="One more step")).to_be_visible()
+    audit.check("two-factor code step")
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Sign in").click()
+    audit.check("two-factor code step with a wrong code")
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(extra["totp"]).now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    sign_out(page)
+    # A facilitator's welcome page, where they choose a password.
+    audit.visit("facilitator welcome", f"{base}/welcome/{extra['welcome']}")
+    page.get_by_label("The same password again").fill("not the same")
+    page.get_by_role("button", name="Save my password").click()
+    audit.check("facilitator welcome with errors")
+
+
+def test_sign_in_steps_welcome_and_build_pages_have_no_serious_accessibility_violation(
+        live_app: Flask, live_server: LiveServer, axe_page: Any, axe_source: str) -> None:
+    full = full_center(live_app)
+    extra = extra_accounts(live_app, full)
+    audit = AxeAudit(axe_page, axe_source)
+    account_pages(audit, live_server.url, full, extra)
+    print(f"axe checked {len(audit.checked)} pages: {', '.join(audit.checked)}")
+    assert len(audit.checked) == 10
     audit.assert_clean()
