@@ -28,7 +28,6 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Enum, select
-from werkzeug.routing import AnyConverter
 
 from scheduler.extensions import db
 from scheduler.models import Participant, ScheduleVersion, User, VersionStatus
@@ -299,37 +298,32 @@ CODES = {"slots": "MO-0900", "rooms": "r1", "activities": "art", "facilitators":
 
 
 def page_urls(app: Flask, ids: dict[str, Any], endpoints: set[str]) -> list[str]:
-    """A URL for every GET page of these endpoints, one per choice of each `any(...)` part."""
+    """A URL for every GET page of these endpoints, one per choice of each `any(...)` part (the
+    access matrix lists each choice as a route of its own)."""
+    from flask import url_for
+
     found: list[str] = []
-    for endpoint, rule_text, method in ROUTES:
+    for endpoint, rule_text, method, chosen in ROUTES:
         if method != "GET" or endpoint not in endpoints:
             continue
         rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
-        choices: list[dict[str, Any]] = [{}]
-        for name in rule.arguments:
-            converter = rule._converters.get(name)  # werkzeug keeps converters here
-            options = sorted(converter.items) if isinstance(converter, AnyConverter) else [None]
-            choices = [{**c, name: o} for c in choices for o in options]
-        for values in choices:
-            section = values.get("section") or values.get("kind") or (
-                "activities" if "activity" in endpoint else "participants")
-            filled = {name: values.get(name) if values.get(name) is not None else
-                      ids.get(name, {"code": CODES.get(section, "p1"), "number": 1, "index": 0,
-                                     "group_id": "art-1", "pin_id": ids.get("pin_id", 1)}.get(name))
-                      for name in rule.arguments}
-            with app.test_request_context():
-                from flask import url_for
-
-                found.append(url_for(endpoint, **filled))
-    return found
+        values = dict(chosen)
+        section = values.get("section") or values.get("kind") or (
+            "activities" if "activity" in endpoint else "participants")
+        filled = {name: values[name] if name in values else
+                  ids.get(name, {"code": CODES.get(section, "p1"), "number": 1, "index": 0,
+                                 "group_id": "art-1", "pin_id": ids.get("pin_id", 1)}.get(name))
+                  for name in rule.arguments}
+        with app.test_request_context():
+            found.append(url_for(endpoint, **filled))
+    return list(dict.fromkeys(found))
 
 
 @pytest.fixture
-def world(app: Flask, client: FlaskClient, make_coordinator: Callable[..., None],
-          make_center: Callable[..., int]) -> dict[str, Any]:
+def world(app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]) -> dict[str, Any]:
     """build_world's center (a published term, a swap request, a seat offer, a finished solve, a
     message in the outbox), with a draft second version, a pin and a pair kept apart added."""
-    ids = build_world(app, make_coordinator, make_center)
+    ids = build_world(app, make_coordinator).ids
     with app.app_context():
         published = db.session.scalar(select(ScheduleVersion).where(ScheduleVersion.center_id == ids["center_id"]))
         assert published is not None
@@ -340,9 +334,9 @@ def world(app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]
     sign_in(client, "coord-a@example.org")
     center = f"/centers/{ids['center_id']}"
     client.post(f"{center}/schedule/versions/1/pins/groups/art-1", data={"kind": "time"})
-    client.post(f"{center}/participants/new", data={"id": "p2", "name": "Quinn", "max_groups": "1"})
+    client.post(f"{center}/participants/new", data={"id": "p3", "name": "Quinn", "email": "", "max_groups": "1"})
     for kind in ("keep_apart", "keep_together"):
-        client.post(f"{center}/pairs/", data={"kind": kind, "first": "p1", "second": "p2"})
+        client.post(f"{center}/pairs/", data={"kind": kind, "first": "p1", "second": "p3"})
     client.post("/sign-out")
     client.get("/sign-in")  # the English messages flashed while setting up are shown and gone
     return ids
@@ -382,7 +376,7 @@ def read_pages(client: FlaskClient, urls: Iterable[str]) -> dict[str, str]:
 def coordinator_pages(app: Flask, client: FlaskClient, ids: dict[str, Any]) -> dict[str, str]:
     sign_in(client, "coord-a@example.org")
     in_spanish(client)
-    coordinator = {e for e, _r, _m in ROUTES} - PUBLIC - TOKEN - FACILITATOR
+    coordinator = {e for e, _r, _m, _c in ROUTES} - PUBLIC - TOKEN - FACILITATOR
     center = f"/centers/{ids['center_id']}"
     extra = [f"{center}/schedule/compare?a=1&b=2", f"{center}/schedule/versions/2/publish", "/centers/999999/",
              f"{center}/meetings/cancel?{MEETING}"]
