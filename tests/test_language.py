@@ -213,3 +213,14 @@ def test_a_participant_form_sent_without_the_language_leaves_it_alone(app: Flask
     fields = {"name": "Pat One", "email": "p1@example.org", "max_groups": "1", "languages": "", "needs": ""}
     assert client.post(f"/centers/{north}/participants/p1/edit", data=fields).status_code == 302
     assert participant_row(app).locale == "es"
+
+
+def test_a_participants_calendar_follows_the_language_chosen_on_their_page(
+        app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]) -> None:
+    from tests.test_access_matrix import build_world
+
+    world = build_world(app, make_coordinator)
+    feed = f"/feeds/{world.secrets['a-feed']}.ics"
+    assert "Groups at Swaps" in client.get(feed).get_data(as_text=True)
+    client.post(f"/p/{world.secrets['a-link']}/language", data={"locale": "es"})
+    assert "Grupos en Swaps" in app.test_client().get(feed).get_data(as_text=True)  # whoever polls it
