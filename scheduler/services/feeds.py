@@ -129,12 +129,12 @@ def vtimezone(tzid: str, year: int) -> Timezone:
     component.add("TZID", tzid)
     changes = _transitions(tzid, year)
     if not changes:
-        onset = dt.datetime(year - 1, 1, 1, tzinfo=zone)
+        moment = dt.datetime(year, 1, 1, tzinfo=zone)
         block = TimezoneStandard()
         block.add("DTSTART", dt.datetime(1970, 1, 1))
-        block.add("TZOFFSETFROM", onset.utcoffset())
-        block.add("TZOFFSETTO", onset.utcoffset())
-        block.add("TZNAME", onset.tzname())
+        block.add("TZOFFSETFROM", moment.utcoffset())
+        block.add("TZOFFSETTO", moment.utcoffset())
+        block.add("TZNAME", moment.tzname())
         component.add_component(block)
         return component
     earlier = _transitions(tzid, year - 1)

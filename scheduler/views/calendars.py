@@ -4,7 +4,7 @@ code to scan from a phone, and rotation when a link has been shared too widely."
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -49,6 +49,24 @@ def qr_svg(url: str) -> Markup:
     """For templates/calendars/_subscribe.html, on every page that offers a calendar link."""
     # segno writes plain SVG markup (no script), so it can sit inline under the strict CSP.
     return Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff"))  # nosec B704
+
+
+def replace_own_link(person: Participant | Facilitator, action: str, back: str) -> str | None:
+    """A person's own calendar-link button (a participant's page, a facilitator's): it makes a link when
+    they have none; replacing one (the old URL dead at once) first shows a page that says what that does
+    (``step=ask``), whose button confirms (``step=replace``). Returns that page, or None when the caller
+    should go back to ``back``. The caller has checked the CSRF token."""
+    step = request.form.get("step")
+    has_one = feed_tokens.live_token(person) is not None
+    if has_one and step == "ask":
+        return render_template("calendars/replace.html", action=action, back=back)
+    if not has_one or step == "replace":
+        feed_tokens.issue(person)
+        db.session.commit()
+        if has_one:
+            flash(_("Your new calendar link is ready, and the old one has stopped working. Add the new one "
+                    "to your calendar."), "success")
+    return None
 
 
 @bp.get("/")

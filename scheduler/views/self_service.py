@@ -25,6 +25,7 @@ from scheduler.services import editing as svc
 from scheduler.services import privacy as privacy_svc
 from scheduler.services import self_service as answers_svc
 from scheduler.views.auth import recent_password_required, start_session
+from scheduler.views.calendars import replace_own_link
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("self_service", __name__)
@@ -114,18 +115,8 @@ def make_calendar(token: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         return _no_referrer(redirect(back))
     with force_locale(participant.locale) if participant.locale else nullcontext():
-        step = request.form.get("step")
-        has_one = feed_tokens.token_for(participant) is not None
-        if has_one and step == "ask":
-            return _no_referrer(make_response(render_template(
-                "calendars/replace.html", action=url_for("self_service.make_calendar", token=token), back=back)))
-        if not has_one or step == "replace":
-            feed_tokens.issue(participant)
-            db.session.commit()
-            if has_one:
-                flash(_("Your new calendar link is ready, and the old one has stopped working. Add the new one "
-                        "to your calendar."), "success")
-    return _no_referrer(redirect(back))
+        page = replace_own_link(participant, url_for("self_service.make_calendar", token=token), back)
+    return _no_referrer(make_response(page) if page is not None else redirect(back))
 
 
 # --------------------------------------------------------------------------- coordinators

@@ -24,6 +24,7 @@ from scheduler.services import audit, feed_tokens, notify, swaps, versions
 from scheduler.services.cover import eligible_colleagues
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.auth import recent_password_required
+from scheduler.views.calendars import replace_own_link
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("swaps", __name__, url_prefix="/centers/<int:center_id>")
@@ -146,17 +147,9 @@ def make_calendar_link(center_id: int) -> Response | str:
     center, me = get_own_facilitator_or_404(center_id)
     back = url_for("swaps.my_cover", center_id=center.id) + "#calendar"
     if ConfirmForm().validate_on_submit():
-        step = request.form.get("step")
-        has_one = feed_tokens.token_for(me) is not None
-        if has_one and step == "ask":
-            return render_template("calendars/replace.html", action=url_for("swaps.make_calendar_link",
-                                                                            center_id=center.id), back=back)
-        if not has_one or step == "replace":
-            feed_tokens.issue(me)
-            db.session.commit()
-            if has_one:
-                flash(_("Your new calendar link is ready, and the old one has stopped working. Add the new one "
-                        "to your calendar."), "success")
+        page = replace_own_link(me, url_for("swaps.make_calendar_link", center_id=center.id), back)
+        if page is not None:
+            return page
     return redirect(back)
 
 
