@@ -28,6 +28,7 @@ from solver.scenario import Activity, Facilitator, Participant, Room, Scenario
 from solver.schedule import Group, Schedule
 
 MAX_SLOT_SETS = 400  # slot combinations tried per group, the most promising first
+FILL_ROUNDS = 5
 
 
 class _State:
@@ -105,12 +106,23 @@ def _slot_sets(sc: Scenario, a: Activity, candidates: list[str], score: dict[str
 
 
 def greedy_schedule(sc: Scenario, score: Callable[[tuple[Group, ...]], int] | None = None) -> Schedule | None:
-    """The best valid schedule of the policies by ``score`` (by default the spec's score), or None
-    when the greedy could not honour ``min_groups``."""
-    made = [s for s in (greedy_with_policy(sc, policy) for policy in POLICIES) if s is not None]
-    if not made:
-        return None
-    return max(made, key=lambda s: score(s.groups) if score is not None else _default_score(sc, s.groups))
+    """The best valid schedule of the policies, each completed by ``fill``, by ``score`` (by default
+    the spec's score), or None when the greedy could not honour ``min_groups``."""
+    value = score or (lambda groups: _default_score(sc, groups))
+    made = [_polished(sc, s.groups, value) for s in (greedy_with_policy(sc, policy) for policy in POLICIES)
+            if s is not None]
+    return max(made, key=lambda s: value(s.groups)) if made else None
+
+
+def _polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Group, ...]], int]) -> Schedule:
+    """``fill`` again while it helps: each round's moves open moves for the next (a few rounds at most)."""
+    best = groups
+    for _ in range(FILL_ROUNDS):
+        better = tuple(fill(sc, list(best)))
+        if value(better) <= value(best):
+            break
+        best = better
+    return Schedule(status="FEASIBLE", groups=best)
 
 
 def _default_score(sc: Scenario, groups: tuple[Group, ...]) -> int:
@@ -194,37 +206,142 @@ def _open_group(st: _State, policy: Policy, a: Activity, gid: str, waiting: list
     return None
 
 
-def fill(sc: Scenario, groups: list[Group]) -> list[Group]:
-    """``groups`` with every participant who fits added to groups of the activities they want.
 
-    Nothing already there moves: people join open groups with a free seat, first those in no group,
-    each in order of their ranking. A warm-up search on first choices leaves second choices empty;
-    this puts back what obviously fits before the whole model starts from it."""
-    st = _State(sc)
-    members: dict[str, list[str]] = {g.id: list(g.members) for g in groups}
-    for g in groups:
-        for s in g.sessions:
-            st.room_busy.add((g.room, s))
-            for f in g.facilitators:
-                st.fac_busy.add((f, s))
+def fill(sc: Scenario, groups: list[Group]) -> list[Group]:
+    """``groups`` with more people placed: nobody loses a group unless they are in another one.
+
+    For each person in no group, in order of how few times they are free: a seat in a group of an
+    activity they want, if one is free; else a seat made free by moving a member to another group of
+    the same activity, or by taking out a member who is in some other group too (covering someone
+    is worth more than any preference points). Then everyone else gets a free seat in a group they
+    want, if one fits. A warm-up search on first choices leaves second choices empty, and a greedy
+    start leaves seats that only such a move can give; this puts back what obviously fits."""
+    roster = _Roster(sc, groups)
+    people = sorted(sc.participants, key=lambda p: (_choices(p), p.id))
+    for p in people:
+        if not roster.st.person_groups[p.id]:
+            roster.seat(p, make_room=True)
+    for p in people:
+        roster.seat(p, make_room=False)
+    for p in people:
+        roster.upgrade(p)
+    for activity_groups in roster.by_activity.values():
+        roster.balance(activity_groups)
+    return roster.groups()
+
+
+class _Roster:
+    """Groups under local changes, with the bookkeeping ``may_join`` needs."""
+
+    def __init__(self, sc: Scenario, groups: list[Group]) -> None:
+        self.sc, self.original = sc, groups
+        self.st = _State(sc)
+        self.members: dict[str, list[str]] = {g.id: list(g.members) for g in groups}
+        self.by_id = {g.id: g for g in groups}
+        self.by_activity: dict[str, list[Group]] = defaultdict(list)
+        for g in groups:
+            self.by_activity[g.activity].append(g)
+            for s in g.sessions:
+                self.st.room_busy.add((g.room, s))
+                for f in g.facilitators:
+                    self.st.fac_busy.add((f, s))
             for p in g.members:
-                st.person_busy.add((p, s))
-        for p in g.members:
-            st.person_groups[p].append((g.activity, g.id))
-    by_activity: dict[str, list[Group]] = defaultdict(list)
-    for g in groups:
-        by_activity[g.activity].append(g)
-    for p in sorted(sc.participants, key=lambda p: (len(st.person_groups[p.id]) > 0, p.id)):
+                self._add(p, g)
+
+    def _add(self, p: str, g: Group) -> None:
+        self.st.person_groups[p].append((g.activity, g.id))
+        for s in g.sessions:
+            self.st.person_busy.add((p, s))
+
+    def _remove(self, p: str, g: Group) -> None:
+        self.st.person_groups[p].remove((g.activity, g.id))
+        for s in g.sessions:
+            self.st.person_busy.discard((p, s))
+
+    def _capacity(self, g: Group) -> int:
+        return min(self.sc.activity(g.activity).max_size, self.sc.room(g.room).capacity)
+
+    def _fits(self, p: Participant, g: Group) -> bool:
+        room = self.sc.room(g.room)
+        return self.st.may_join(p, self.sc.activity(g.activity), g.id, g.sessions, set(room.features),
+                                self.members[g.id])
+
+    def _join(self, p: Participant, g: Group) -> None:
+        self.members[g.id].append(p.id)
+        self._add(p.id, g)
+
+    def _leave(self, q: str, g: Group) -> None:
+        self.members[g.id].remove(q)
+        self._remove(q, g)
+
+    def seat(self, p: Participant, *, make_room: bool) -> bool:
+        """Give ``p`` a seat in one more group they want (most wanted first); True if they got one."""
         for activity_id in p.preferences:
-            a = sc.activity(activity_id)
-            for g in sorted(by_activity[activity_id], key=lambda g: len(members[g.id])):
-                room = sc.room(g.room)
-                if len(members[g.id]) >= min(a.max_size, room.capacity):
+            for g in sorted(self.by_activity[activity_id], key=lambda g: len(self.members[g.id])):
+                if len(self.members[g.id]) < self._capacity(g):
+                    if self._fits(p, g):
+                        self._join(p, g)
+                        return True
+                elif make_room and self._make_room(p, g):
+                    return True
+        return False
+
+    def _make_room(self, p: Participant, g: Group) -> bool:
+        """Free a seat of the full group ``g`` for ``p``, moving or taking out one member; True if done."""
+        for q_id in list(self.members[g.id]):
+            self._leave(q_id, g)
+            if self._fits(p, g):
+                q = self.sc.participant(q_id)
+                for h in self.by_activity[g.activity]:
+                    if h.id != g.id and len(self.members[h.id]) < self._capacity(h) and self._fits(q, h):
+                        self._join(q, h)
+                        self._join(p, g)
+                        return True
+                if self.st.person_groups[q_id]:  # in another group too: still covered without this one
+                    self._join(p, g)
+                    return True
+            self._join(self.sc.participant(q_id), g)  # back where they were
+        return False
+
+    def _movable(self, q: str, g: Group) -> bool:
+        """Whether ``q`` may leave ``g`` (it keeps its minimum size). Where they may go, ``may_join``
+        decides: it refuses another group of the activity a kept-together partner is in."""
+        return len(self.members[g.id]) > self.sc.activity(g.activity).min_size
+
+    def upgrade(self, p: Participant) -> None:
+        """Move ``p`` from a group to a free seat in a group of an activity they rank higher."""
+        for act, gid in sorted(self.st.person_groups[p.id], key=lambda ag: -p.preferences.index(ag[0])):
+            g = self.by_id[gid]
+            if not self._movable(p.id, g):
+                continue
+            self._leave(p.id, g)
+            for better in p.preferences[: p.preferences.index(act)]:
+                for h in self.by_activity[better]:
+                    if len(self.members[h.id]) < self._capacity(h) and self._fits(p, h):
+                        self._join(p, h)
+                        return
+            self._join(p, g)
+
+    def balance(self, groups: list[Group]) -> None:
+        """Move members from the largest group of an activity to its smallest while that narrows the gap."""
+        while len(groups) > 1:
+            small, large = min(groups, key=lambda g: len(self.members[g.id])), max(
+                groups, key=lambda g: len(self.members[g.id]))
+            if len(self.members[large.id]) - len(self.members[small.id]) < 2:
+                return
+            moved = False
+            for q_id in list(self.members[large.id]):
+                if not self._movable(q_id, large) or len(self.members[small.id]) >= self._capacity(small):
                     continue
-                if st.may_join(p, a, g.id, g.sessions, set(room.features), members[g.id]):
-                    members[g.id].append(p.id)
-                    st.person_groups[p.id].append((a.id, g.id))
-                    for s in g.sessions:
-                        st.person_busy.add((p.id, s))
+                self._leave(q_id, large)
+                if self._fits(self.sc.participant(q_id), small):
+                    self._join(self.sc.participant(q_id), small)
+                    moved = True
                     break
-    return [Group(g.id, g.activity, g.sessions, g.room, g.facilitators, tuple(members[g.id])) for g in groups]
+                self._join(self.sc.participant(q_id), large)
+            if not moved:
+                return
+
+    def groups(self) -> list[Group]:
+        return [Group(g.id, g.activity, g.sessions, g.room, g.facilitators, tuple(self.members[g.id]))
+                for g in self.original]
