@@ -266,13 +266,16 @@ class _Roster:
         return self.st.may_join(p, self.sc.activity(g.activity), g.id, g.sessions, set(room.features),
                                 self.members[g.id])
 
-    def _join(self, p: Participant, g: Group) -> None:
-        self.members[g.id].append(p.id)
+    def _join(self, p: Participant, g: Group, at: int | None = None) -> None:
+        self.members[g.id].insert(len(self.members[g.id]) if at is None else at, p.id)
         self._add(p.id, g)
 
-    def _leave(self, q: str, g: Group) -> None:
-        self.members[g.id].remove(q)
+    def _leave(self, q: str, g: Group) -> int:
+        """Take ``q`` out of ``g``; where they stood, to put them back unchanged."""
+        at = self.members[g.id].index(q)
+        del self.members[g.id][at]
         self._remove(q, g)
+        return at
 
     def seat(self, p: Participant, *, make_room: bool) -> bool:
         """Give ``p`` a seat in one more group they want (most wanted first); True if they got one."""
@@ -289,7 +292,7 @@ class _Roster:
     def _make_room(self, p: Participant, g: Group) -> bool:
         """Free a seat of the full group ``g`` for ``p``, moving or taking out one member; True if done."""
         for q_id in list(self.members[g.id]):
-            self._leave(q_id, g)
+            at = self._leave(q_id, g)
             if self._fits(p, g):
                 q = self.sc.participant(q_id)
                 for h in self.by_activity[g.activity]:
@@ -300,7 +303,7 @@ class _Roster:
                 if self.st.person_groups[q_id]:  # in another group too: still covered without this one
                     self._join(p, g)
                     return True
-            self._join(self.sc.participant(q_id), g)  # back where they were
+            self._join(self.sc.participant(q_id), g, at)  # back where they were
         return False
 
     def _movable(self, q: str, g: Group) -> bool:
@@ -314,13 +317,13 @@ class _Roster:
             g = self.by_id[gid]
             if not self._movable(p.id, g):
                 continue
-            self._leave(p.id, g)
+            at = self._leave(p.id, g)
             for better in p.preferences[: p.preferences.index(act)]:
                 for h in self.by_activity[better]:
                     if len(self.members[h.id]) < self._capacity(h) and self._fits(p, h):
                         self._join(p, h)
                         return
-            self._join(p, g)
+            self._join(p, g, at)
 
     def balance(self, groups: list[Group]) -> None:
         """Move members from the largest group of an activity to its smallest while that narrows the gap."""
@@ -333,12 +336,12 @@ class _Roster:
             for q_id in list(self.members[large.id]):
                 if not self._movable(q_id, large) or len(self.members[small.id]) >= self._capacity(small):
                     continue
-                self._leave(q_id, large)
+                at = self._leave(q_id, large)
                 if self._fits(self.sc.participant(q_id), small):
                     self._join(self.sc.participant(q_id), small)
                     moved = True
                     break
-                self._join(self.sc.participant(q_id), large)
+                self._join(self.sc.participant(q_id), large, at)
             if not moved:
                 return
 
