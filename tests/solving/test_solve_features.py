@@ -143,3 +143,26 @@ def test_negative_weights_are_refused_with_the_weight_named() -> None:
         Weights(size_balance=-1)
     with pytest.raises(ValueError, match="rank points"):
         Weights(rank_points=(10, -1))
+
+
+def test_the_first_choice_warm_up_is_tried_only_where_first_choices_could_reach_the_cap() -> None:
+    from solver.bounds import seat_bound
+    from solver.objective import Weights
+    from solver.solve import first_choices_worth_a_warm_up
+
+    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 1, "max_size": 4,
+             "max_groups": 1, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
+            for i in (1, 2)]
+    rooms = [{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in (1, 2)]
+    facilitators = [{"id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org", "skills": [],
+                     "available": ["MO", "TU", "WE"], "max_sessions_per_week": 5} for i in (1, 2)]
+    # Half want a1 first, half a2: first choices alone can seat everyone.
+    fits = scenario(activities=acts, rooms=rooms, facilitators=facilitators,
+                    participants=[person(f"p{i}", ["a1", "a2"] if i < 4 else ["a2", "a1"]) for i in range(8)])
+    # Everyone wants a1 first: first choices seat four of eight; second choices are needed.
+    crowded = scenario(activities=acts, rooms=rooms, facilitators=facilitators,
+                       participants=[person(f"p{i}", ["a1", "a2"]) for i in range(8)])
+    weights = Weights()
+    shortened = first_choices_worth_a_warm_up(fits, weights, seat_bound(fits, weights))
+    assert shortened is not None and all(len(p.preferences) == 1 for p in shortened.participants)
+    assert first_choices_worth_a_warm_up(crowded, weights, seat_bound(crowded, weights)) is None
