@@ -31,6 +31,21 @@ def person(pid: str, prefs: list[str], available: list[str] | None = None, **ext
             "preferences": prefs, "max_groups": extra.pop("max_groups", 1), "needs": extra.pop("needs", []), **extra}
 
 
+def activities(n: int, **fields: Any) -> list[dict[str, Any]]:
+    """``n`` activities a1..an like BASE's, with ``fields`` changed in each."""
+    return [{**BASE["activities"][0], "id": f"a{i}", "name": f"A{i}", **fields} for i in range(1, n + 1)]
+
+
+def rooms(n: int) -> list[dict[str, Any]]:
+    return [{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in range(1, n + 1)]
+
+
+def facilitators(n: int) -> list[dict[str, Any]]:
+    """``n`` facilitators free at every slot of BASE."""
+    return [{**BASE["facilitators"][0], "id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org"}
+            for i in range(1, n + 1)]
+
+
 def scenario(**changes: Any) -> Scenario:
     """BASE with top-level keys replaced; ``activity``/``facilitator``/``room`` patch the first item."""
     data = copy.deepcopy(BASE)

@@ -94,14 +94,11 @@ def test_fill_keeps_every_rule_on_generated_scenarios(data: dict[str, Any]) -> N
 
 def test_fill_never_splits_a_pair_kept_together_to_make_room() -> None:
     from solver.schedule import Group
-    from tests.solving.conftest import person, scenario
+    from tests.solving.conftest import facilitators, person, rooms, scenario
 
     # p can only come on Monday, when the group is full; q and r (kept together) could move to the
     # Tuesday group, but only one of them would fit there, which would split them; s cannot move.
-    sc = scenario(activity={"max_groups": 2, "max_size": 3},
-                  rooms=[{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in (1, 2)],
-                  facilitators=[{"id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org", "skills": [],
-                                 "available": ["MO", "TU"], "max_sessions_per_week": 5} for i in (1, 2)],
+    sc = scenario(activity={"max_groups": 2, "max_size": 3}, rooms=rooms(2), facilitators=facilitators(2),
                   participants=[person("p", ["a1"], ["MO"]), person("q", ["a1"]), person("r", ["a1"]),
                                 person("s", ["a1"], ["MO"]), person("t", ["a1"], ["TU"]), person("u", ["a1"], ["TU"])],
                   keep_together=[["q", "r"]])

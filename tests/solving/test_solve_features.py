@@ -6,7 +6,7 @@ import threading
 from itertools import pairwise
 
 from solver.solve import Pins, Progress, SolveParams, solve
-from tests.solving.conftest import assert_valid, person, scenario
+from tests.solving.conftest import activities, assert_valid, facilitators, person, rooms, scenario
 
 
 def test_min_groups_conflict_is_infeasible_with_an_explanation() -> None:
@@ -71,9 +71,7 @@ def test_cancel_stops_cleanly() -> None:
 
 
 def test_one_worker_and_a_seed_are_deterministic() -> None:
-    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 2, "min_size": 2, "max_size": 3,
-             "max_groups": 2, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
-            for i in (1, 2)]
+    acts = activities(2, sessions_per_week=2, min_size=2, max_size=3, max_groups=2)
     people = [person(f"p{i}", ["a1", "a2"] if i % 2 else ["a2", "a1"], max_groups=2) for i in range(8)]
     sc = scenario(activities=acts, participants=people)
     params = SolveParams(time_limit_s=5, workers=1, seed=3)
@@ -92,9 +90,7 @@ def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() 
     from solver.greedy import greedy_schedule
     from solver.search import score_terms
 
-    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 2, "max_size": 3,
-             "max_groups": 2, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
-            for i in (1, 2)]
+    acts = activities(2, min_size=2, max_size=3, max_groups=2)
     people = [person(f"p{i}", ["a1", "a2"] if i % 2 else ["a2", "a1"], max_groups=2) for i in range(9)]
     sc = scenario(activities=acts, participants=people)
     seen: list[Progress] = []
@@ -111,14 +107,9 @@ def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() 
 def test_when_first_choices_fit_everyone_the_trivial_bound_proves_it_optimal() -> None:
     # Everyone's first choice has room for them: reaching the trivial bound (everyone covered, each
     # in their first choice) is itself the proof, whichever search gets there.
-    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 1, "max_size": 4,
-             "max_groups": 1, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
-            for i in (1, 2)]
     people = [person(f"p{i}", ["a1", "a2"] if i < 4 else ["a2", "a1"]) for i in range(8)]
-    rooms = [{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in (1, 2)]
-    sc = scenario(activities=acts, participants=people, rooms=rooms,
-                  facilitators=[{"id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org", "skills": [],
-                                 "available": ["MO", "TU", "WE"], "max_sessions_per_week": 5} for i in (1, 2)])
+    sc = scenario(activities=activities(2, max_size=4), participants=people, rooms=rooms(2),
+                  facilitators=facilitators(2))
     result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
     assert_valid(sc, result)
     assert (result.status, result.objective, result.bound) == ("OPTIMAL", 8 * 110, 8 * 110)
@@ -150,18 +141,12 @@ def test_the_first_choice_warm_up_is_tried_only_where_first_choices_could_reach_
     from solver.objective import Weights
     from solver.solve import first_choices_worth_a_warm_up
 
-    acts = [{"id": f"a{i}", "name": f"A{i}", "sessions_per_week": 1, "min_size": 1, "max_size": 4,
-             "max_groups": 1, "required_skills": [], "facilitators_per_group": 1, "room_features": []}
-            for i in (1, 2)]
-    rooms = [{"id": f"r{i}", "name": f"Room {i}", "capacity": 10, "features": []} for i in (1, 2)]
-    facilitators = [{"id": f"f{i}", "name": f"F{i}", "email": f"f{i}@example.org", "skills": [],
-                     "available": ["MO", "TU", "WE"], "max_sessions_per_week": 5} for i in (1, 2)]
+    shape = {"activities": activities(2, max_size=4), "rooms": rooms(2), "facilitators": facilitators(2)}
     # Half want a1 first, half a2: first choices alone can seat everyone.
-    fits = scenario(activities=acts, rooms=rooms, facilitators=facilitators,
-                    participants=[person(f"p{i}", ["a1", "a2"] if i < 4 else ["a2", "a1"]) for i in range(8)])
+    fits = scenario(**shape, participants=[person(f"p{i}", ["a1", "a2"] if i < 4 else ["a2", "a1"])
+                                           for i in range(8)])
     # Everyone wants a1 first: first choices seat four of eight; second choices are needed.
-    crowded = scenario(activities=acts, rooms=rooms, facilitators=facilitators,
-                       participants=[person(f"p{i}", ["a1", "a2"]) for i in range(8)])
+    crowded = scenario(**shape, participants=[person(f"p{i}", ["a1", "a2"]) for i in range(8)])
     weights = Weights()
     shortened = first_choices_worth_a_warm_up(fits, weights, seat_bound(fits, weights))
     assert shortened is not None and all(len(p.preferences) == 1 for p in shortened.participants)
