@@ -40,6 +40,13 @@ def viewed(center_id: int, kind: str, code: str, page: str) -> AuditEntry:
     return record(center_id, current_actor(), f"person.viewed.{page}", f"{kind} {code}", None, None)
 
 
+def viewed_list(center_id: int, page: str, subject: str) -> AuditEntry:
+    """A signed-in person opened a page showing several people's data (a roster, the answers, the
+    outbox): one entry for the page, naming what it lists, never one per person, so the log stays
+    readable."""
+    return record(center_id, current_actor(), f"person.viewed.{page}", subject, None, None)
+
+
 def people_changes(center_id: int, old: dict[str, Any], new: dict[str, Any]) -> list[AuditEntry]:
     """One entry per person added, removed or changed between two scenario dicts, with the names of
     the fields that changed."""

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, CenterRole
+from scheduler.services import audit
 from scheduler.services.accounts import coordinated_centers
 from scheduler.services.centers import center_summary
 
@@ -41,6 +42,8 @@ def index() -> str | Response:
 @login_required
 def dashboard(center_id: int) -> str:
     center = get_center_or_404(center_id)
+    audit.viewed_list(center.id, "dashboard", "participants and facilitators")  # names, wishes, needs
+    db.session.commit()
     return render_template(
         "coordinator/dashboard.html", center=center, summary=center_summary(center), day_names=DAY_NAMES
     )

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -88,11 +88,21 @@ def _viewed(center: Center, section: str, code: str | None, page: str) -> None:
         db.session.commit()
 
 
+def _viewed_list(center: Center, page: str, subject: str) -> None:
+    """Log that a page listing several people's data was looked at: one entry for the page. Only
+    when it is opened: the same page shown again with a form's errors was logged when it opened."""
+    if request.method == "GET":
+        audit.viewed_list(center.id, page, subject)
+        db.session.commit()
+
+
 @bp.get(f"/{SECTION}/")
 @login_required
 def items(center_id: int, section: str) -> str:
     center = get_center_or_404(center_id)
     data = svc.current_scenario(center)
+    if section in audit.PEOPLE_SECTIONS:
+        _viewed_list(center, "list", section)
     return render_template("editing/items.html", center=center, section=section, items=data[section],
                            title=TITLES[section], day_names=DAY_NAMES)
 
@@ -346,6 +356,7 @@ def pairs(center_id: int) -> str | Response:
         problems = [*(m for ms in result.field_problems.values() for m in ms),
                     *(str(p) for p in result.other_problems)]
     names = {p["id"]: p["name"] for p in data["participants"]}
+    _viewed_list(center, "pairs", "participants kept apart or together")
     return render_template("editing/pairs.html", center=center, form=form, data=data, names=names,
                            kinds=PAIR_TITLES, problems=problems)
 
@@ -380,6 +391,7 @@ def edit_pair(center_id: int, kind: str, index: int) -> str | Response:
         _refused(result)
         problems = [*(m for ms in result.field_problems.values() for m in ms),
                     *(str(p) for p in result.other_problems)]
+    _viewed_list(center, "pair", "participants {} and {}".format(*data[kind][index]))
     return render_template("editing/pair_form.html", center=center, form=form, problems=problems)
 
 
@@ -405,6 +417,7 @@ def delete_pair(center_id: int, kind: str, index: int) -> str | Response:
         flash(_("Removed the pair."), "info")
         return redirect(url_for("editing.pairs", center_id=center.id))
     names = {p["id"]: p["name"] for p in data["participants"]}
+    _viewed_list(center, "pair", "participants {} and {}".format(*pair))
     return render_template("editing/delete_pair.html", center=center, form=form, kind=kind, index=index,
                            pair=pair, names=names, kinds=PAIR_TITLES)
 
@@ -505,6 +518,9 @@ def import_participants(center_id: int) -> str | Response:
 def export(center_id: int) -> Response:
     center = get_center_or_404(center_id)
     body = json.dumps(export_scenario(center).to_dict(), ensure_ascii=False, indent=2) + "\n"
+    # Everyone's data leaves the system here, like one participant's copy: the log says who took it.
+    audit.record(center.id, current_user, "person.exported.all", "every participant and facilitator", None, None)
+    db.session.commit()
     safe = "".join(ch if ch.isalnum() else "-" for ch in center.name).strip("-") or "center"
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{safe}.json"'})

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, PinKind, ScheduleVersion, SolveJob
-from scheduler.services import pins, review, solving, versions
+from scheduler.services import audit, pins, review, solving, versions
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("schedules", __name__, url_prefix="/centers/<int:center_id>/schedule")
@@ -154,6 +154,8 @@ def version(center_id: int, number: int) -> str:
     view = review.version_view(found.scenario, found.schedule)
     participant_form = PinParticipantForm()
     participant_form.participant.choices = participant_choices(view)
+    audit.viewed_list(center.id, "rosters", f"version {found.number}")
+    db.session.commit()
     return render_template("schedules/version.html", center=center, version=found, view=view,
                            day_names=DAY_NAMES, versions=versions.list_versions(center),
                            pin_group_form=PinGroupForm(), pin_participant_form=participant_form,
@@ -209,6 +211,8 @@ def pin_participant(center_id: int, number: int) -> Response:
 @login_required
 def pin_list(center_id: int) -> str:
     center = get_center_or_404(center_id)
+    audit.viewed_list(center.id, "pins", "pinned participants and groups")
+    db.session.commit()
     return render_template("schedules/pins.html", center=center, pins=pins.pin_views(center), pin_kinds=PIN_KINDS)
 
 
@@ -256,5 +260,7 @@ def compare(center_id: int) -> str:
     new = get_version_or_404(center, new_number)
     comparison = review.compare_versions(review.version_view(old.scenario, old.schedule),
                                          review.version_view(new.scenario, new.schedule))
+    audit.viewed_list(center.id, "comparison", f"versions {old.number} and {new.number}")
+    db.session.commit()
     return render_template("schedules/compare.html", center=center, old=old, new=new, comparison=comparison,
                            versions=versions.list_versions(center))

@@ -136,6 +136,8 @@ def answers(center_id: int) -> str:
     people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
     live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
     form = DeadlineForm(deadline=center.answers_deadline, facilitators_edit_profile=center.facilitators_edit_profile)
+    audit.viewed_list(center.id, "answers", "participants' answers and links")
+    db.session.commit()
     return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
                            confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
                            changes=answers_svc.changes_since_last_solve(center))
@@ -205,6 +207,8 @@ def remind(center_id: int) -> Response:
 @login_required
 def outbox(center_id: int) -> str:
     center = get_center_or_404(center_id)
+    audit.viewed_list(center.id, "outbox", "emails to participants and facilitators")
+    db.session.commit()
     return render_template("self_service/outbox.html", center=center, messages=mail.outbox(center.id),
                            confirm=ConfirmForm())
 
@@ -383,7 +387,12 @@ def privacy_erase(center_id: int, code: str) -> Response:
     participant = _participant_or_404(center, code)
     if ConfirmForm().validate_on_submit() and request.form.get("confirm_name", "").strip() == participant.name:
         name = participant.name
-        privacy_svc.erase_participant(center, participant, current_user)
+        try:
+            privacy_svc.erase_participant(center, participant, current_user)
+        except privacy_svc.PrivacyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("self_service.privacy", center_id=center.id, code=code))
         db.session.commit()
         flash(_("Everything about %(name)s is erased; published schedules show an anonymous placeholder.",
                 name=name), "success")

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from scheduler.extensions import db
 from scheduler.models import Center, OfferStatus, ScheduleVersion, SeatOffer
-from scheduler.services import versions, waitlist
+from scheduler.services import audit, versions, waitlist
 from scheduler.services.term import term_state
 from scheduler.views.coordinator import get_center_or_404
 
@@ -61,6 +61,8 @@ def overview(center_id: int) -> str:
                        "free": activity["max_size"] - len(members), "best": best, "offer": offers.get(group["id"]),
                        "waiting": waitlist.waiting_list(state, center, activity["id"], day)})
     names = {p.code: p.name for p in center.participants}
+    audit.viewed_list(center.id, "waiting lists", "group members and waiting lists")
+    db.session.commit()
     return render_template("waitlists/overview.html", center=center, groups=groups, day=day, names=names,
                            form=ConfirmForm())
 
