@@ -224,7 +224,7 @@ def test_after_erasure_no_table_holds_the_persons_name_email_or_code(
         # Everyone else is untouched: p2 keeps their name, their seat in the group and their pair.
         version = db.session.scalars(select(ScheduleVersion).where(ScheduleVersion.number == 2)).one()
         assert version.schedule["groups"][0]["members"][1] == "p2"
-        assert [pair for pair in version.scenario["keep_apart"] if pair[1] == "p2"][0][0].startswith("former-")
+        assert next(pair for pair in version.scenario["keep_apart"] if pair[1] == "p2")[0].startswith("former-")
         assert db.session.scalar(select(Participant).where(Participant.code == "p2")) is not None
 
 
