@@ -190,8 +190,15 @@ def test_every_feed_of_the_demo_center_expands_to_exactly_its_meetings(demo: Sch
     assert {s.astimezone(zone).utcoffset() for s in whole} == {dt.timedelta(hours=1), dt.timedelta(hours=2)}
     holidays = {h.date for h in center.holidays}
     assert holidays and not any(s.astimezone(zone).date() in holidays for s in whole)
+    # The cancelled date is gone from its group's feed in every parser; in the center's feed only the
+    # other groups meeting at that hour (two groups may share a slot in different rooms) remain.
     cancelled = state.by_key[changes.cancelled]
-    assert dt.datetime.combine(cancelled.date, cancelled.start, zone).astimezone(dt.UTC) not in whole
+    gone = dt.datetime.combine(cancelled.date, cancelled.start, zone).astimezone(dt.UTC)
+    assert cancelled.cancelled
+    for parser, found in read[f"group:{cancelled.group_id}"].items():
+        assert gone not in {o[0] for o in found}, parser
+    others = [m for m in state.meetings if not m.cancelled and m.date == cancelled.date and m.start == cancelled.start]
+    assert [o[0] for o in read["center"]["ical.js"]].count(gone) == len(others)
 
     # The covered date shows the new facilitator, in every parser, to its members and in its group's feed.
     covered = state.by_key[changes.covered]
