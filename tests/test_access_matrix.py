@@ -232,7 +232,9 @@ def target_for(app: Flask, world: World, role: str, endpoint: str, chosen: dict[
     on their own center uses center A's ids for everything but the center."""
     if role == "participant" and endpoint in TOKEN:
         token = world.secrets["a-feed"] if endpoint == "feeds.feed" else world.secrets["a-link"]
-        return url(app, endpoint, world.ids, token=token, **chosen)
+        # ... naming participant B every way a page might read it
+        guesses = f"?participant=p2&code=p2&id={world.ids['p2']}&participant_id={world.ids['p2']}"
+        return url(app, endpoint, world.ids, token=token, **chosen) + guesses
     if role == "other-coordinator-own-center":
         return url(app, endpoint, world.ids, center_id=world.ids["other_center_id"], **chosen)
     return url(app, endpoint, world.ids, **chosen)
