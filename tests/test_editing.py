@@ -222,14 +222,19 @@ def test_availability_grid_without_javascript(editor: tuple[FlaskClient, int], a
     assert p1["available"] == ["MO-0900", "FR-1600"] and p1["if_needed"] == ["TU-0900"]
 
 
-@pytest.mark.parametrize("section", ["slots", "rooms", "activities", "facilitators", "participants"])
-def test_every_list_and_its_forms_render(editor: tuple[FlaskClient, int], app: Flask, section: str) -> None:
+@pytest.mark.parametrize(("section", "heading"), [
+    ("slots", "Add a weekly slot"), ("rooms", "Add a room"), ("activities", "Add an activity"),
+    ("facilitators", "Add a facilitator"), ("participants", "Add a participant")])
+def test_every_list_and_its_forms_render(editor: tuple[FlaskClient, int], app: Flask, section: str,
+                                         heading: str) -> None:
     client, cid = editor
     first = scenario_of(app)[section][0]["id"]
     page = client.get(f"/centers/{cid}/{section}/").get_data(as_text=True)
     assert f'href="/centers/{cid}/{section}/{first}/edit"' in page
     assert f'href="/centers/{cid}/{section}/{first}/delete"' in page
-    assert client.get(f"/centers/{cid}/{section}/new").status_code == 200
+    new = client.get(f"/centers/{cid}/{section}/new")
+    assert new.status_code == 200
+    assert f"<h1>{heading}</h1>" in new.get_data(as_text=True)  # a whole phrase: "an activity", not "a activity"
     assert client.get(f"/centers/{cid}/{section}/{first}/edit").status_code == 200
 
 

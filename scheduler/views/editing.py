@@ -51,6 +51,9 @@ TITLES = {"slots": _l("Weekly slots"), "rooms": _l("Rooms"), "activities": _l("A
           "facilitators": _l("Facilitators"), "participants": _l("Participants")}
 NOUNS = {"slots": _l("slot"), "rooms": _l("room"), "activities": _l("activity"),
          "facilitators": _l("facilitator"), "participants": _l("participant")}
+# Whole phrases, not "Add a %(noun)s": the article depends on the word, in English and in Spanish.
+ADD_TITLES = {"slots": _l("Add a weekly slot"), "rooms": _l("Add a room"), "activities": _l("Add an activity"),
+              "facilitators": _l("Add a facilitator"), "participants": _l("Add a participant")}
 PAIR_TITLES = {"keep_apart": _l("Kept apart"), "keep_together": _l("Joining together")}
 
 
@@ -152,7 +155,8 @@ def item_form(center_id: int, section: str, code: str | None = None) -> str | Re
         _refused(result)
         problems = _attach(form, result)
     return render_template("editing/item_form.html", center=center, section=section, form=form, code=code,
-                           title=TITLES[section], noun=NOUNS[section], problems=problems)
+                           title=TITLES[section], noun=NOUNS[section], add_title=ADD_TITLES[section],
+                           problems=problems)
 
 
 def _save_participant_locale(center: Center, code: str, locale: str | None, *, added: bool) -> None:

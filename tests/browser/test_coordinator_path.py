@@ -22,7 +22,7 @@ def load_demo(app: Flask) -> str:
 
 def create_activity(page: Any) -> None:
     page.locator('section[aria-labelledby="activities"]').get_by_role("link", name="Add").click()
-    expect(page.get_by_role("heading", name="Add a activity")).to_be_visible()
+    expect(page.get_by_role("heading", name="Add an activity")).to_be_visible()
     for label, value in (("Id", "garden"), ("Name", "Garden club"), ("Sessions a week (1 to 3)", "1"),
                          ("Smallest group", "2"), ("Largest group", "8"), ("Fewest groups", "0"),
                          ("Most groups", "1"), ("Facilitators per group (1 or 2)", "1")):
