@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Any
 
+from solver.objective import Weights, score_terms
 from solver.scenario import Activity, Facilitator, Participant, Room, Scenario
 from solver.schedule import Group, Schedule
 
@@ -126,9 +127,6 @@ def _polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Gr
 
 
 def _default_score(sc: Scenario, groups: tuple[Group, ...]) -> int:
-    from solver.objective import Weights
-    from solver.search import score_terms
-
     return sum(score_terms(sc, groups, Weights()).values())
 
 

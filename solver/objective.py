@@ -5,17 +5,22 @@
     size_balance      − weight × Σ activities (largest − smallest open group)
     if_needed         − weight × sessions a member or facilitator attends in an if-needed slot
     facilitator_load  − weight × (busiest − least busy facilitator, in sessions); off by default
-A later ``disruption`` term (moves against a published baseline) slots in here the same way.
+``add_objective`` states them over the model's variables; ``score_terms`` computes them from a
+schedule's groups, which is what a schedule is really worth. (The ``disruption`` term of a re-solve
+lives in ``solver.stability``.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from solver.model import Built
+from solver.scenario import Scenario
+from solver.schedule import Group
 
 
 @dataclass(frozen=True)
@@ -94,3 +99,30 @@ def trivial_bound(scenario: Any, weights: Any) -> int:
         if n:
             total += weights.coverage + sum(rank_points(weights, r) for r in range(n))
     return total
+
+
+def score_terms(scenario: Scenario, groups: Iterable[Group], weights: Any) -> dict[str, int]:
+    """The named parts of the score of ``groups``, computed from the groups themselves.
+
+    The model states coverage and the spreads with one-sided bounds (covered <= its memberships,
+    largest >= every size), exact only at the optimum, so a search stopped early can under-count
+    its own solution; this is what the schedule is really worth."""
+    sizes: dict[str, list[int]] = {}
+    loads = {f.id: 0 for f in scenario.facilitators}
+    covered: set[str] = set()
+    points = if_needed = 0
+    for group in groups:
+        sizes.setdefault(group.activity, []).append(len(group.members))
+        for p in group.members:
+            person = scenario.participant(p)
+            covered.add(p)
+            points += rank_points(weights, person.preferences.index(group.activity))
+            if_needed += sum(1 for s in group.sessions if s in person.if_needed)
+        for f in group.facilitators:
+            loads[f] += len(group.sessions)
+            if_needed += sum(1 for s in group.sessions if s in scenario.facilitator(f).if_needed)
+    spread = sum(max(s) - min(s) for s in sizes.values() if len(s) > 1)
+    load_spread = max(loads.values()) - min(loads.values()) if len(loads) > 1 else 0
+    return {"coverage": weights.coverage * len(covered), "rank_points": points,
+            "size_balance": -weights.size_balance * spread, "if_needed": -weights.if_needed * if_needed,
+            "facilitator_load": -weights.facilitator_load * load_spread}

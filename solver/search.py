@@ -14,14 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ortools.sat.python import cp_model
 
 from solver.model import Built
-from solver.objective import rank_points
-from solver.scenario import Scenario
-from solver.schedule import Group, Schedule
+from solver.schedule import Group
 
 log = logging.getLogger("solver")
 
@@ -35,33 +32,6 @@ class Progress:
     objective: int
     bound: int
     covered: int
-
-
-def score_terms(scenario: Scenario, groups: Iterable[Group], weights: Any) -> dict[str, int]:
-    """The named parts of the score of ``groups``, computed from the groups themselves.
-
-    The model states coverage and the spreads with one-sided bounds (covered <= its memberships,
-    largest >= every size), exact only at the optimum, so a search stopped early can under-count
-    its own solution; this is what the schedule is really worth."""
-    sizes: dict[str, list[int]] = {}
-    loads = {f.id: 0 for f in scenario.facilitators}
-    covered: set[str] = set()
-    points = if_needed = 0
-    for group in groups:
-        sizes.setdefault(group.activity, []).append(len(group.members))
-        for p in group.members:
-            person = scenario.participant(p)
-            covered.add(p)
-            points += rank_points(weights, person.preferences.index(group.activity))
-            if_needed += sum(1 for s in group.sessions if s in person.if_needed)
-        for f in group.facilitators:
-            loads[f] += len(group.sessions)
-            if_needed += sum(1 for s in group.sessions if s in scenario.facilitator(f).if_needed)
-    spread = sum(max(s) - min(s) for s in sizes.values() if len(s) > 1)
-    load_spread = max(loads.values()) - min(loads.values()) if len(loads) > 1 else 0
-    return {"coverage": weights.coverage * len(covered), "rank_points": points,
-            "size_balance": -weights.size_balance * spread, "if_needed": -weights.if_needed * if_needed,
-            "facilitator_load": -weights.facilitator_load * load_spread}
 
 
 class Incumbent:
@@ -282,9 +252,3 @@ def search(b: Built, incumbent: Incumbent, time_limit_s: float, workers: int, se
     if proves_bound:
         incumbent.tighten(solver.best_objective_bound)
     return SearchResult(status, groups, solver.best_objective_bound)
-
-
-def schedule_from(groups: list[Group], status: str, objective: int, bound: int, wall_s: float,
-                  terms: dict[str, int]) -> Schedule:
-    return Schedule(status=status, groups=tuple(groups), objective=objective, bound=bound, wall_s=wall_s,
-                    score_terms=terms)

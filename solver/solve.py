@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from solver.bounds import seat_bound
 from solver.greedy import fill, greedy_schedule
 from solver.model import build
-from solver.objective import Weights, add_objective
+from solver.objective import Weights, add_objective, score_terms
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule, Unassigned
 from solver.search import (
@@ -26,7 +26,6 @@ from solver.search import (
     SearchResult,
     apply_hint,
     canonical,
-    score_terms,
     search,
 )
 from solver.stability import Stability, add_disruption, moves
@@ -81,10 +80,9 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     """The best schedule found within ``params.time_limit_s``, with its score, a proven bound and reasons.
 
     Without pins, a hint or a baseline, the solve is a cascade: a greedy schedule (valid by
-    construction, reported at once), then warm-up searches on the same scenario with each
-    participant's preferences cut to their first ``depth`` choices (far fewer memberships, so the
-    search moves fast, and every schedule it finds is valid for the whole scenario), then the whole
-    model, started from the best schedule so far. Only the whole model's bound is reported."""
+    construction, reported at once), then, where first choices alone could come near the seat bound,
+    a warm-up search on the first-choice scenario (see WARM_UP_SHARE), then the whole model, started
+    from the best schedule so far. The bound is the seat bound, tightened by the whole model's own."""
     from solver.explain import explain_infeasible, explain_unassigned
 
     params = params or SolveParams()

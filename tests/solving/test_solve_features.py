@@ -88,7 +88,7 @@ def test_bound_never_weaker_than_trivial() -> None:
 
 def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() -> None:
     from solver.greedy import greedy_schedule
-    from solver.search import score_terms
+    from solver.objective import score_terms
 
     acts = activities(2, min_size=2, max_size=3, max_groups=2)
     people = [person(f"p{i}", ["a1", "a2"] if i % 2 else ["a2", "a1"], max_groups=2) for i in range(9)]
