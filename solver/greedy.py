@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Any
 
-from solver.objective import Weights, score_terms
+from solver.objective import Weights, rank_points, score_terms
 from solver.scenario import Activity, Facilitator, Participant, Room, Scenario
 from solver.schedule import Group, Schedule
 
 MAX_SLOT_SETS = 400  # slot combinations tried per group, the most promising first
+DEFAULT_WEIGHTS = Weights()  # what local moves weigh; the caller's score still decides what is kept
 FILL_ROUNDS = 5
 
 
@@ -106,20 +107,37 @@ def _slot_sets(sc: Scenario, a: Activity, candidates: list[str], score: dict[str
     return sets[:MAX_SLOT_SETS]
 
 
-def greedy_schedule(sc: Scenario, score: Callable[[tuple[Group, ...]], int] | None = None) -> Schedule | None:
-    """The best valid schedule of the policies, each completed by ``fill``, by ``score`` (by default
-    the spec's score), or None when the greedy could not honour ``min_groups``."""
+def greedy_schedule(sc: Scenario, score: Callable[[tuple[Group, ...]], int] | None = None,
+                    on_better: Callable[[tuple[Group, ...]], None] | None = None) -> Schedule | None:
+    """The best valid schedule of the policies, each polished by ``fill`` and ``trade``, by ``score``
+    (by default the spec's score), or None when the greedy could not honour ``min_groups``.
+
+    ``on_better`` hears of each schedule better than the ones before, as soon as it is made: the first
+    comes within a fraction of a second even on xl.json, where polishing all policies takes seconds."""
     value = score or (lambda groups: _default_score(sc, groups))
-    made = [_polished(sc, s.groups, value) for s in (greedy_with_policy(sc, policy) for policy in POLICIES)
-            if s is not None]
-    return max(made, key=lambda s: value(s.groups)) if made else None
+    best: tuple[Group, ...] | None = None
+
+    def consider(groups: tuple[Group, ...]) -> None:
+        nonlocal best
+        if best is None or value(groups) > value(best):
+            best = groups
+            if on_better is not None:
+                on_better(groups)
+
+    for policy in POLICIES:
+        made = greedy_with_policy(sc, policy)
+        if made is not None:
+            consider(made.groups)
+            consider(_polished(sc, made.groups, value).groups)
+    return Schedule(status="FEASIBLE", groups=best) if best is not None else None
 
 
 def _polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Group, ...]], int]) -> Schedule:
-    """``fill`` again while it helps: each round's moves open moves for the next (a few rounds at most)."""
+    """``fill`` and ``trade`` again while they help: each round's moves open moves for the next (a few
+    rounds at most)."""
     best = groups
     for _ in range(FILL_ROUNDS):
-        better = tuple(fill(sc, list(best)))
+        better = tuple(trade(sc, fill(sc, list(best))))
         if value(better) <= value(best):
             break
         best = better
@@ -127,7 +145,7 @@ def _polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Gr
 
 
 def _default_score(sc: Scenario, groups: tuple[Group, ...]) -> int:
-    return sum(score_terms(sc, groups, Weights()).values())
+    return sum(score_terms(sc, groups, DEFAULT_WEIGHTS).values())
 
 
 def greedy_with_policy(sc: Scenario, policy: Policy) -> Schedule | None:
@@ -228,6 +246,16 @@ def fill(sc: Scenario, groups: list[Group]) -> list[Group]:
     return roster.groups()
 
 
+def trade(sc: Scenario, groups: list[Group]) -> list[Group]:
+    """``groups`` with seats traded: where seats run out, a person in no group takes the seat of someone
+    who has no other group and gets fewer points from it (a lower-ranked choice, or an if-needed time),
+    so as many people are covered and the points go up. Those who want fewest activities go first."""
+    roster = _Roster(sc, groups)
+    for p in sorted(sc.participants, key=lambda p: (len(p.preferences), p.id)):
+        roster.trade(p)
+    return roster.groups()
+
+
 class _Roster:
     """Groups under local changes, with the bookkeeping ``may_join`` needs."""
 
@@ -259,10 +287,15 @@ class _Roster:
     def _capacity(self, g: Group) -> int:
         return min(self.sc.activity(g.activity).max_size, self.sc.room(g.room).capacity)
 
-    def _fits(self, p: Participant, g: Group) -> bool:
+    def _fits(self, p: Participant, g: Group, members: list[str] | None = None) -> bool:
         room = self.sc.room(g.room)
         return self.st.may_join(p, self.sc.activity(g.activity), g.id, g.sessions, set(room.features),
-                                self.members[g.id])
+                                self.members[g.id] if members is None else members)
+
+    def _could_fit(self, p: Participant, g: Group) -> bool:
+        """Whether ``p`` could join ``g`` if a seat were free and nobody in it were to be kept apart
+        from them: the cheap test that spares trying out each member."""
+        return self._fits(p, g, members=[])
 
     def _join(self, p: Participant, g: Group, at: int | None = None) -> None:
         self.members[g.id].insert(len(self.members[g.id]) if at is None else at, p.id)
@@ -289,6 +322,8 @@ class _Roster:
 
     def _make_room(self, p: Participant, g: Group) -> bool:
         """Free a seat of the full group ``g`` for ``p``, moving or taking out one member; True if done."""
+        if not self._could_fit(p, g):
+            return False
         for q_id in list(self.members[g.id]):
             at = self._leave(q_id, g)
             if self._fits(p, g):
@@ -303,6 +338,41 @@ class _Roster:
                     return True
             self._join(self.sc.participant(q_id), g, at)  # back where they were
         return False
+
+    def _worth(self, p: Participant, g: Group) -> int:
+        """What ``p``'s seat in ``g`` adds to the default score, besides covering them."""
+        if_needed = sum(1 for s in g.sessions if s in p.if_needed)
+        return rank_points(DEFAULT_WEIGHTS, p.preferences.index(g.activity)) - DEFAULT_WEIGHTS.if_needed * if_needed
+
+    def trade(self, p: Participant) -> bool:
+        """Give the seat of someone who has no other group to ``p`` (who has none either) where ``p``
+        gets more from it: as many people covered, more points. True if a trade was made."""
+        if self.st.person_groups[p.id]:
+            return False
+        best: tuple[int, Group, str] | None = None
+        for activity_id in p.preferences:
+            for g in self.by_activity[activity_id]:
+                if not self._could_fit(p, g):
+                    continue
+                mine = self._worth(p, g)
+                alone = [self.sc.participant(q) for q in self.members[g.id] if len(self.st.person_groups[q]) == 1]
+                # The least rewarded first: the first that ``p`` can replace is the best trade in ``g``.
+                for q in sorted(alone, key=lambda q: (self._worth(q, g), q.id)):
+                    gain = mine - self._worth(q, g)
+                    if gain <= 0 or (best is not None and gain <= best[0]):
+                        break
+                    at = self._leave(q.id, g)
+                    fits = self._fits(p, g)
+                    self._join(q, g, at)
+                    if fits:
+                        best = (gain, g, q.id)
+                        break
+        if best is None:
+            return False
+        _gain, g, q_id = best
+        at = self._leave(q_id, g)
+        self._join(p, g, at)
+        return True
 
     def _movable(self, q: str, g: Group) -> bool:
         """Whether ``q`` may leave ``g`` (it keeps its minimum size). Where they may go, ``may_join``

@@ -101,9 +101,8 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     free = params.hint is None and not params.pins and params.stability is None
     start = params.hint or (params.stability.baseline if params.stability else None)
     if free:
-        greedy = greedy_schedule(scenario, score=lambda groups: score(list(groups)))
-        if greedy is not None:
-            incumbent.offer(list(greedy.groups))
+        greedy_schedule(scenario, score=lambda groups: score(list(groups)),
+                        on_better=lambda groups: incumbent.offer(list(groups)))
         shortened = first_choices_worth_a_warm_up(scenario, weights, cap)
         if shortened is not None and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
             _warm_up(shortened, scenario, incumbent, params, cancel)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from solver import load_scenario, read_scenario_file
 from solver.check import check_schedule
-from solver.greedy import POLICIES, fill, greedy_schedule, greedy_with_policy
+from solver.greedy import POLICIES, fill, greedy_schedule, greedy_with_policy, trade
 from solver.scenario import Scenario
 from solver.schedule import Schedule, Unassigned
 from tests.solving import strategies
@@ -90,6 +90,30 @@ def test_fill_keeps_every_rule_on_generated_scenarios(data: dict[str, Any]) -> N
     emptied = [replace(g, members=g.members[: sc.activity(g.activity).min_size]) for g in schedule.groups]
     filled = fill(sc, emptied)
     assert check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(filled)))).violations == []
+    traded = trade(sc, list(schedule.groups))
+    before, after = (check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(g))))
+                     for g in (schedule.groups, traded))
+    assert after.violations == []
+    assert len({p for g in traded for p in g.members}) == len({p for g in schedule.groups for p in g.members})
+    assert after.terms["rank_points"] + after.terms["if_needed"] >= before.terms["rank_points"] + before.terms[
+        "if_needed"]
+
+
+def test_trade_gives_a_seat_to_whoever_wants_it_more_when_seats_run_out() -> None:
+    from solver.schedule import Group
+    from tests.solving.conftest import person, scenario
+
+    # One seat; q has it as their third choice, p as their first, and neither has another group.
+    sc = scenario(activity={"max_size": 1},
+                  activities=[{"id": a, "name": a.upper(), "sessions_per_week": 1, "min_size": 1, "max_size": 1,
+                               "max_groups": 1, "required_skills": [], "facilitators_per_group": 1,
+                               "room_features": []} for a in ("a1", "a2", "a3")],
+                  participants=[person("p", ["a1"]), person("q", ["a2", "a3", "a1"])])
+    seat = Group("a1-1", "a1", ("MO",), "r1", ("f1",), ("q",))
+    traded = trade(sc, [seat])
+    assert traded == [replace(seat, members=("p",))]
+    report = check_schedule(sc, with_unassigned(sc, Schedule("FEASIBLE", tuple(traded))))
+    assert report.violations == [] and report.terms["rank_points"] == 10
 
 
 def test_fill_never_splits_a_pair_kept_together_to_make_room() -> None:

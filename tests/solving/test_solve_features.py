@@ -87,8 +87,8 @@ def test_bound_never_weaker_than_trivial() -> None:
 
 
 def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() -> None:
-    from solver.greedy import greedy_schedule
-    from solver.objective import score_terms
+    from solver.greedy import POLICIES, greedy_schedule, greedy_with_policy
+    from solver.objective import Weights, score_terms
 
     acts = activities(2, min_size=2, max_size=3, max_groups=2)
     people = [person(f"p{i}", ["a1", "a2"] if i % 2 else ["a2", "a1"], max_groups=2) for i in range(9)]
@@ -96,10 +96,13 @@ def test_the_first_progress_is_the_greedy_schedule_and_progress_only_improves() 
     seen: list[Progress] = []
     result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0), on_progress=seen.append)
     assert_valid(sc, result)
-    greedy = greedy_schedule(sc)
-    assert greedy is not None
-    # The progress bar has a valid schedule to show before CP-SAT has found one of its own.
-    assert seen[0].objective == sum(score_terms(sc, greedy.groups, SolveParams().weights).values())
+    # The progress bar has a valid schedule to show at once: the first greedy policy's, unpolished;
+    # then every better one the greedy start makes, before CP-SAT has found one of its own.
+    made: list[int] = []
+    greedy_schedule(sc, on_better=lambda groups: made.append(sum(score_terms(sc, groups, Weights()).values())))
+    first = greedy_with_policy(sc, POLICIES[0])
+    assert first is not None and made[0] == sum(score_terms(sc, first.groups, Weights()).values())
+    assert [p.objective for p in seen[: len(made)]] == made
     assert all(a.objective < b.objective for a, b in pairwise(seen))
     assert seen[-1].objective == result.objective
 
