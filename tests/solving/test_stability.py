@@ -79,7 +79,7 @@ def test_a_baseline_choice_made_impossible_is_a_fixed_cost() -> None:
     sc = scenario(participants=changed, activity={"max_groups": 1})
     result = solve(sc, SolveParams(time_limit_s=10, workers=2, stability=Stability(baseline)))
     assert_valid_with_disruption(sc, result)
-    # Moving the slot (30) keeps everyone; dropping p1 (120 + 100 + 10 lost) would cost more.
+    # Moving the slot (30) keeps everyone; dropping p1 (150 + 100 + 10 lost) would cost more.
     assert result.groups[0].sessions == ("TU",) and len(result.groups[0].members) == 3
 
 
