@@ -677,7 +677,7 @@ AUDITED_READS = {"self_service.privacy", "self_service.privacy_export", "self_se
                  "coordinator.dashboard", "editing.items", "editing.item_form", "editing.availability",
                  "editing.preferences", "editing.pairs", "editing.edit_pair", "editing.delete_pair", "editing.export",
                  "schedules.version", "schedules.compare", "schedules.pin_list", "waitlists.overview",
-                 "calendars.person"}
+                 "calendars.person", "calendars.index", "swaps.my_cover"}
 QUERY_NAMES = ["version", "page", "next", "a", "b", "action", "group", "slot", "date", "until", "scope", "participant",
                "effective", "code", "kind"]
 

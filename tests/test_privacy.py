@@ -254,10 +254,7 @@ def _views() -> list[tuple[str, str]]:
 
 
 # Coordinator pages that show participants' data and log it elsewhere than in this change, with why.
-NOT_LOGGED_HERE: dict[str, str] = {
-    "calendars.index": "lists participants' names by their calendar links; the calendars pages are the feeds "
-                       "work's (calendars.person is logged)",
-}
+NOT_LOGGED_HERE: dict[str, str] = {}
 # Pages that need a query to show anything.
 QUERIES = {"schedules.compare": "?a=1&b=1",
            "swaps.cancel_meeting": "?group=art-1&slot=MO-0900&date=2027-01-11",
@@ -312,3 +309,19 @@ def test_the_log_of_views_names_who_looked_at_what_without_copying_it(
                   "person.viewed.rosters · version 1"):
         assert entry in log, entry
     assert name not in log and "p1@" not in log
+
+
+def test_a_facilitators_own_page_with_their_groups_members_logs_one_view(
+        app: Flask, make_coordinator: Callable[..., None], fast_passwords: None) -> None:  # noqa: F811
+    from tests.test_access_matrix import build_world
+
+    world = build_world(app, make_coordinator)
+    client = app.test_client()
+    sign_in(client, world.emails["facilitator"])
+    with app.app_context():
+        before = _views()
+    page = client.get(f"/centers/{world.ids['center_id']}/cover/")
+    assert page.status_code == 200
+    with app.app_context():
+        new = _views()[len(before):]
+    assert new == [("person.viewed.my groups", "members of the facilitator's own groups")]

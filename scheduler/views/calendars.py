@@ -80,6 +80,8 @@ def index(center_id: int) -> str:
     staff += [("group", gid, _("Group %(group)s (%(activity)s)", group=gid, activity=names.get(act, act)))
               for gid, act in groups]
     staff += [("room", room.code, _("Room: %(name)s", name=room.name)) for room in center.rooms]
+    audit.viewed_list(center.id, "calendar links", "participants' and facilitators' names")
+    db.session.commit()
     links = {}
     for scope, subject, _label in staff:
         token = feed_tokens.scoped_token(center.id, scope, subject)

@@ -129,6 +129,9 @@ def my_cover(center_id: int) -> str:
                   "times": [slots[s] for s in g["sessions"]], "room": rooms.get(g["room"], g["room"]),
                   "members": sorted(names.get(p, p) for p in state.rosters[g["id"]].on(on))}
                  for g in version.schedule["groups"] if me.code in g["facilitators"]]
+    if any(g["members"] for g in my_groups):
+        audit.viewed_list(center.id, "my groups", "members of the facilitator's own groups")
+        db.session.commit()
     requests = [r for r in swaps.requests_for(center, me) if r.version_id == version.id]
     takeable = [r for r in requests if r.status == SwapStatus.OPEN and r.requester_id != me.id
                 and (r.target_id == me.id or r.target_id is None)]
