@@ -185,7 +185,8 @@ def test_cover_changes_that_date_only(app_ctx: Flask) -> None:
 
 def test_a_request_for_someone_elses_meeting_is_refused(app_ctx: Flask) -> None:
     version = make_term()
-    with pytest.raises(swaps.SwapError, match="Ben does not lead art-1"):
+    # The date in words, as people read it, not 2027-01-11.
+    with pytest.raises(swaps.SwapError, match="Ben does not lead art-1 on Mon, Jan 11, 2027"):
         swaps.request_swap(version, person("ben"), [ART1_JAN11], now=BEFORE_TERM)
 
 

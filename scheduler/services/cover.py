@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
+from scheduler.i18n import date_text
 from scheduler.models import AvailabilityLevel, Facilitator
 from scheduler.models.swaps import SwapHalf, SwapItem, SwapRequest, SwapStatus
 from scheduler.services.term import MeetingKey, TermState
@@ -43,10 +44,10 @@ def problems_taking(state: TermState, facilitator: Facilitator, taking: Iterable
         meeting = state.by_key.get(key)
         if meeting is None or meeting.cancelled:
             problems.append(_("The meeting of %(group)s on %(date)s does not take place.",
-                              group=key.group, date=key.date.isoformat()))
+                              group=key.group, date=date_text(key.date)))
             continue
         activity = state.activity(meeting.activity_id)
-        what = _("%(activity)s on %(date)s", activity=activity["name"], date=key.date.isoformat())
+        what = _("%(activity)s on %(date)s", activity=activity["name"], date=date_text(key.date))
         missing = sorted(set(activity.get("required_skills", [])) - set(facilitator.skills))
         if missing:
             problems.append(_("%(what)s needs the skills %(skills)s.", what=what, skills=", ".join(missing)))

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.extensions import db
+from scheduler.i18n import date_text
 from scheduler.models import Center, Facilitator, ScheduleVersion, User
 from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import MeetingOverride, SwapHalf, SwapItem, SwapKind, SwapRequest, SwapStatus
@@ -36,10 +37,10 @@ def _check_leads(state: TermState, facilitator: Facilitator, keys: list[MeetingK
     for key in keys:
         if key not in led:
             raise SwapError(_("%(name)s does not lead %(group)s on %(date)s.",
-                              name=facilitator.name, group=key.group, date=key.date.isoformat()))
+                              name=facilitator.name, group=key.group, date=date_text(key.date)))
         if state.starts_at(key) <= now:
             raise SwapError(_("The meeting of %(group)s on %(date)s has already started.",
-                              group=key.group, date=key.date.isoformat()))
+                              group=key.group, date=date_text(key.date)))
 
 
 def request_swap(version: ScheduleVersion, requester: Facilitator, give: Iterable[MeetingKey], *,
@@ -172,7 +173,7 @@ def _apply(request: SwapRequest, state: TermState, taker: Facilitator, now: dt.d
         meeting = state.by_key[key]
         if old not in meeting.facilitators:
             raise SwapError(_("%(group)s on %(date)s has changed since the request was made.",
-                              group=key.group, date=key.date.isoformat()))
+                              group=key.group, date=date_text(key.date)))
         leaders = [new if code == old else code for code in meeting.facilitators]
         set_override(request.version_id, request.center_id, key, facilitators=leaders, now=now)
     try:
@@ -243,9 +244,9 @@ def cancel_meeting(version: ScheduleVersion, key: MeetingKey, coordinator: User,
     state = term_state(version)
     meeting = state.by_key.get(key)
     if meeting is None:
-        raise SwapError(_("%(group)s does not meet on %(date)s.", group=key.group, date=key.date.isoformat()))
+        raise SwapError(_("%(group)s does not meet on %(date)s.", group=key.group, date=date_text(key.date)))
     if meeting.cancelled:
-        raise SwapError(_("%(group)s on %(date)s is already cancelled.", group=key.group, date=key.date.isoformat()))
+        raise SwapError(_("%(group)s on %(date)s is already cancelled.", group=key.group, date=date_text(key.date)))
     override = set_override(version.id, version.center_id, key, cancelled=True, now=now)
     record(version.center_id, coordinator, "meeting.cancelled", f"{key.group} {key.slot} {key.date.isoformat()}",
            {"cancelled": False}, {"cancelled": True})

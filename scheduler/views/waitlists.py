@@ -15,6 +15,7 @@ from wtforms import DateField, HiddenField
 from wtforms.validators import DataRequired, InputRequired
 
 from scheduler.extensions import db
+from scheduler.i18n import date_text
 from scheduler.models import Center, OfferStatus, ScheduleVersion, SeatOffer
 from scheduler.services import audit, versions, waitlist
 from scheduler.services.term import term_state
@@ -83,7 +84,7 @@ def leave(center_id: int) -> str | Response:
         else:
             state = term_state(version)
             flash(_("%(code)s leaves %(group)s from %(date)s.", code=form.participant.data, group=form.group.data,
-                    date=form.effective.data.isoformat()), "success")
+                    date=date_text(form.effective.data)), "success")
             if waitlist.below_minimum(state, form.group.data, form.effective.data):
                 flash(_("%(group)s is now below its minimum size.", group=form.group.data), "warning")
             return redirect(url_for("waitlists.overview", center_id=center.id))
