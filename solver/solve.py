@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from solver.bounds import seat_bound
-from solver.greedy import fill, greedy_schedule
+from solver.greedy import greedy_schedule
 from solver.model import build
 from solver.objective import Weights, add_objective, score_terms
 from solver.scenario import Scenario
@@ -28,6 +28,7 @@ from solver.search import (
     canonical,
     search,
 )
+from solver.seating import fill
 from solver.stability import Stability, add_disruption, moves
 
 

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 
 from solver import load_scenario, read_scenario_file
 from solver.check import check_schedule
-from solver.greedy import POLICIES, fill, greedy_schedule, greedy_with_policy, trade
+from solver.greedy import POLICIES, greedy_schedule, greedy_with_policy
 from solver.scenario import Scenario
 from solver.schedule import Schedule, Unassigned
+from solver.seating import fill, trade
 from tests.solving import strategies
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "scenarios"
