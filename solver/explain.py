@@ -91,6 +91,12 @@ def explain_infeasible(scenario: Scenario, params: Any, time_limit_s: float = 10
         s = cp_model.CpSolver()
         s.parameters.max_time_in_seconds = time_limit_s / 4
         s.parameters.num_workers = 1
+        # Most of these checks are feasible, and a plain search finds that at once: without presolve,
+        # probing and the LP relaxation, one check on large.json takes 0.7 s instead of running out of
+        # its time (small.json: 0.4 s instead of 1.4 s). An unknown answer only keeps a requirement in.
+        s.parameters.cp_model_presolve = False
+        s.parameters.cp_model_probing_level = 0
+        s.parameters.linearization_level = 0
         s.parameters.random_seed = params.seed
         code = s.solve(m)
         if code == cp_model.INFEASIBLE:
