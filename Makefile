@@ -41,8 +41,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# One pytest worker per core (pytest-xdist): each has its own throwaway database, browser and ports.
+# TEST_WORKERS=0 runs the suite in one process, as when debugging one failure.
+TEST_WORKERS ?= auto
 test: $(STAMP) translations $(NODE_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.
 bench: $(STAMP)
