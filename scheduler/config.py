@@ -26,6 +26,10 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
     REDIS_URL: str | None = None
+    # How many reverse proxies stand in front of the app and add X-Forwarded-For. With 0 the header is
+    # ignored (a client could write anything in it); behind one nginx, 1, so that the rate limits see
+    # each client's own address instead of the proxy's.
+    TRUSTED_PROXIES = 0
     SOLVER_QUEUE = "solver"
     SOLVER_WORKERS = 2  # CP-SAT search workers per solve
     DEMO_SCENARIO = str(Path(__file__).parent / "demo" / "demo-center.json")
@@ -41,6 +45,10 @@ def load_config(app: Any, test_config: dict[str, Any] | None) -> None:
         app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     if test_config:
         app.config.update(test_config)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
+        raise ValueError(f"SCHEDULER_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+                         f"(0 to 10), not {proxies!r}")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "scheduler.db")
     if not app.config.get("SECRET_KEY"):

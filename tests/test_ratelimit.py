@@ -193,3 +193,37 @@ def test_with_redis_wrong_passwords_on_one_server_count_on_the_other(
     assert attempt(first, PASSWORD, "203.0.113.9", email) == 429
     assert attempt(second, PASSWORD, "203.0.113.9", email) == 429
     assert attempt(second, PASSWORD, "198.51.100.7", email) == 302  # right passwords count nowhere
+
+
+def forwarded(client: FlaskClient, password: str, forwarded_for: str) -> int:
+    """A sign-in through a reverse proxy at 192.0.2.1, which adds the client's address to the header."""
+    status = client.post("/sign-in", data={"email": ANA, "password": password},
+                         headers={"X-Forwarded-For": forwarded_for},
+                         environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code
+    if status == 302:
+        client.post("/sign-out", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    return status
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_does_not_escape_the_limit(app: Flask,
+                                                                             ana: list[float]) -> None:
+    limit = sign_in_limits.CLIENT_LIMIT[0]
+    statuses = [forwarded(app.test_client(), "a guess", f"10.1.0.{n}") for n in range(limit + 1)]
+    assert statuses[-1] == 429  # the header is the client's own words: every guess counts against 192.0.2.1
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_at_its_own_address(
+        database_url: str, tmp_path: Path, ana: list[float]) -> None:
+    behind_proxy = make_app(database_url, tmp_path / "proxied", TRUSTED_PROXIES=1)
+    limit = sign_in_limits.CLIENT_LIMIT[0]
+    # The guesser writes an address of its own in front; the proxy appends the one it saw, which counts.
+    statuses = [forwarded(behind_proxy.test_client(), "a guess", f"10.1.0.{n}, 203.0.113.9") for n in range(limit + 1)]
+    assert statuses[-1] == 429
+    assert forwarded(behind_proxy.test_client(), PASSWORD, "203.0.113.9") == 429
+    assert forwarded(behind_proxy.test_client(), PASSWORD, "198.51.100.7") == 302  # another client is not held up
+
+
+@pytest.mark.parametrize("value", [-1, 11, "one", 1.5, True])
+def test_a_wrong_number_of_trusted_proxies_is_refused_by_name(database_url: str, tmp_path: Path, value: object) -> None:
+    with pytest.raises(ValueError, match=r"SCHEDULER_TRUSTED_PROXIES must be the number of reverse proxies"):
+        make_app(database_url, tmp_path / "bad", TRUSTED_PROXIES=value)
