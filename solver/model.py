@@ -8,13 +8,11 @@ unless a hint or pins name groups, open groups come first and larger groups befo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 from solver.scenario import Activity, Participant, Scenario
-from solver.schedule import Group
 
 
 @dataclass(frozen=True)
@@ -53,9 +51,6 @@ class Built:
     # Requirements that may conflict (min_groups, pins): words -> literal that enforces them.
     requirements: dict[str, cp_model.IntVar] = field(default_factory=dict)
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)  # named soft terms (weighted)
-    # Hints for the variables other modules add (the objective's spreads), called by apply_hint with
-    # the hinted groups by id: a hint that misses any variable is not taken as a first solution.
-    aux_hints: list[Callable[[Mapping[str, Group]], None]] = field(default_factory=list)
 
     def requirement(self, words: str) -> cp_model.IntVar | None:
         """A literal enforcing one nameable requirement when explaining, else None (always enforced)."""

@@ -12,9 +12,8 @@ lives in ``solver.stability``.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -70,7 +69,6 @@ def add_objective(b: Built, weights: Any) -> dict[str, cp_model.LinearExprT]:
                 m.add(lo <= v.size[g] + a.max_size * (1 - v.open[g]))
             m.add(lo <= hi)
             spread.append(hi - lo)
-            b.aux_hints.append(partial(_hint_spread, b, hi, lo, gs))
     terms["size_balance"] = -weights.size_balance * sum(spread)
     if_needed = [z for (p, _g, s), z in v.member_sess.items() if s in sc.participant(p).if_needed]
     if_needed += [z for (_g, f, s), z in v.fac_sess.items() if s in sc.facilitator(f).if_needed]
@@ -87,31 +85,10 @@ def add_objective(b: Built, weights: Any) -> dict[str, cp_model.LinearExprT]:
             m.add(hi >= sum(zs))
             m.add(lo <= sum(zs))
         load_spread = hi - lo
-        b.aux_hints.append(partial(_hint_load_spread, b, hi, lo))
     terms["facilitator_load"] = -weights.facilitator_load * load_spread
     m.maximize(sum(terms.values()))
     b.terms = terms
     return terms
-
-
-def _hinted_size(b: Built, group: Group) -> int:
-    return sum((p, group.id) in b.vars.x for p in group.members)
-
-
-def _hint_spread(b: Built, hi: cp_model.IntVar, lo: cp_model.IntVar, group_ids: list[str],
-                 hinted: Mapping[str, Group]) -> None:
-    sizes = [_hinted_size(b, hinted[g]) for g in group_ids if g in hinted]
-    b.model.add_hint(hi, max(sizes, default=0))
-    b.model.add_hint(lo, min(sizes, default=0))
-
-
-def _hint_load_spread(b: Built, hi: cp_model.IntVar, lo: cp_model.IntVar, hinted: Mapping[str, Group]) -> None:
-    loads = dict.fromkeys((f.id for f in b.scenario.facilitators), 0)
-    for g, f, s in b.vars.fac_sess:
-        if g in hinted and s in hinted[g].sessions and f in hinted[g].facilitators:
-            loads[f] += 1
-    b.model.add_hint(hi, max(loads.values()))
-    b.model.add_hint(lo, min(loads.values()))
 
 
 def trivial_bound(scenario: Any, weights: Any) -> int:

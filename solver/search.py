@@ -140,8 +140,6 @@ def apply_hint(b: Built, groups: Iterable[Group]) -> None:
     hinted_members = {p for (p, g) in v.x if g in by_id and p in by_id[g].members}
     for p, covered in v.covered.items():
         b.model.add_hint(covered, p in hinted_members)
-    for hint_aux in b.aux_hints:
-        hint_aux(by_id)
 
 
 def canonical(schedule_groups: Iterable[Group]) -> list[Group]:
