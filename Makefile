@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app scheduler
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test bench lint audit venv translations extract-messages
+.PHONY: run test bench lint audit venv browser translations extract-messages
 
 venv: $(STAMP)
 
@@ -41,10 +41,22 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download cannot reach its servers
+# here). Installed when missing and this is root on a Debian machine; otherwise the browser tests say
+# what to install (and fail in CI, where CI is set).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "== installing Chromium for the browser tests =="; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing and cannot be installed without root: sudo apt-get install chromium"; \
+	  fi; }
+
 # One pytest worker per core (pytest-xdist): each has its own throwaway database, browser and ports.
 # TEST_WORKERS=0 runs the suite in one process, as when debugging one failure.
 TEST_WORKERS ?= auto
-test: $(STAMP) translations $(NODE_STAMP)
+test: $(STAMP) translations $(NODE_STAMP) browser
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.

@@ -65,6 +65,8 @@ def test_a_form_sent_after_the_session_timed_out_comes_back_filled_in(
     with live_app.app_context():
         saved = db.session.scalar(select(Participant).where(Participant.code == "late1"))
         assert saved is not None and saved.name == "Rosa Late" and saved.locale == "es"
+    # drafts.js is deferred: it runs before DOMContentLoaded, which may come after the text shows.
+    page.wait_for_load_state("domcontentloaded")
     assert "late1" not in stored(page)  # saved: the draft is gone
     page.goto(new_form)
     expect(page.get_by_label("Id", exact=True)).to_have_value("")
