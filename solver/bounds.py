@@ -10,6 +10,11 @@ share the seats is a min-cost flow, solved exactly:
     source ─(1 unit: coverage, then max_groups − 1 units: 0)→ participant
            ─(1 unit: points of its rank)→ activity ─(seats)→ sink
 
+When a search has proved that no schedule puts more than ``max_covered`` people in a group (a
+coverage-only search, see ``solver.solve``), the coverage units pass through one more node first,
+which lets through ``max_covered`` of them: every schedule is still one of the flows, so the bound
+still holds, and it loses the coverage of those the timetable cannot seat.
+
 Dropping the timetable, the rooms per slot and the penalty terms only relaxes the problem, so
 the flow's value is a proven bound. On xl.json, where 2 000 people want 1 488 seats, it is about
 a quarter below the trivial bound; where seats are plentiful it equals the trivial bound less the
@@ -45,12 +50,16 @@ def seats(scenario: Scenario, activity: Activity) -> tuple[int, list[str], list[
     return groups * size, slots, rooms
 
 
-def seat_bound(scenario: Scenario, weights: Any) -> int:
+def seat_bound(scenario: Scenario, weights: Any, max_covered: int | None = None) -> int:
     """The best score of any sharing of the seats (see the module text); at most the trivial bound."""
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink = 0, 1
     people = {p.id: 2 + i for i, p in enumerate(scenario.participants)}
     offered = {a.id: 2 + len(people) + i for i, a in enumerate(scenario.activities)}
+    coverage = source
+    if max_covered is not None:
+        coverage = 2 + len(people) + len(offered)
+        flow.add_arc_with_capacity_and_unit_cost(source, coverage, max(0, max_covered), 0)
     supply = 0
     for a in scenario.activities:
         count, slots, rooms = seats(scenario, a)
@@ -61,7 +70,7 @@ def seat_bound(scenario: Scenario, weights: Any) -> int:
                 points = rank_points(weights, p.preferences.index(a.id))
                 flow.add_arc_with_capacity_and_unit_cost(people[p.id], offered[a.id], 1, -points)
     for p in scenario.participants:
-        flow.add_arc_with_capacity_and_unit_cost(source, people[p.id], 1, -weights.coverage)
+        flow.add_arc_with_capacity_and_unit_cost(coverage, people[p.id], 1, -weights.coverage)
         if p.max_groups > 1:
             flow.add_arc_with_capacity_and_unit_cost(source, people[p.id], p.max_groups - 1, 0)
         supply += p.max_groups
