@@ -89,20 +89,20 @@ def greedy_schedule(sc: Scenario, score: Callable[[tuple[Group, ...]], int] | No
         made = greedy_with_policy(sc, policy)
         if made is not None:
             consider(made.groups)
-            consider(_polished(sc, made.groups, value).groups)
+            consider(polished(sc, made.groups, value))
     return Schedule(status="FEASIBLE", groups=best) if best is not None else None
 
 
-def _polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Group, ...]], int]) -> Schedule:
+def polished(sc: Scenario, groups: tuple[Group, ...], value: Callable[[tuple[Group, ...]], int]) -> tuple[Group, ...]:
     """``fill`` and ``trade`` again while they help: each round's moves open moves for the next (a few
-    rounds at most)."""
+    rounds at most). Also used on schedules a search found for another objective (coverage alone)."""
     best = groups
     for _ in range(FILL_ROUNDS):
         better = tuple(trade(sc, fill(sc, list(best))))
         if value(better) <= value(best):
             break
         best = better
-    return Schedule(status="FEASIBLE", groups=best)
+    return best
 
 
 def _default_score(sc: Scenario, groups: tuple[Group, ...]) -> int:

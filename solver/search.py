@@ -185,27 +185,35 @@ class Live:
 
     started: float  # monotonic
     bound: float | None = None  # this model's proven bound, once CP-SAT has one (after its first LP)
+    improved_at: float | None = None  # monotonic time of this search's last better solution or bound
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def set_bound(self, bound: float) -> None:
         self.bound = bound
+        self.improved_at = time.monotonic()
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Passes each improving solution to the incumbent; stops on cancel or once the cap is reached."""
 
-    def __init__(self, b: Built, incumbent: Incumbent, cancel: threading.Event | None, proves_bound: bool) -> None:
+    def __init__(self, b: Built, incumbent: Incumbent, live: Live, cancel: threading.Event | None,
+                 proves_bound: bool, reports: bool) -> None:
         super().__init__()
-        self.b, self.incumbent, self.cancel, self.proves_bound = b, incumbent, cancel, proves_bound
+        self.b, self.incumbent, self.live, self.cancel = b, incumbent, live, cancel
+        self.proves_bound, self.reports = proves_bound, reports
 
     def on_solution_callback(self) -> None:
+        self.live.improved_at = time.monotonic()
         if self.proves_bound:
             self.incumbent.tighten(self.best_objective_bound)
-        objective = round(self.objective_value)
-        self.incumbent.note(objective, sum(self.boolean_value(c) for c in self.b.vars.covered.values()))
-        if self.incumbent.reaches(objective) or (self.cancel is not None and self.cancel.is_set()):
+        if self.reports:
+            objective = round(self.objective_value)
+            self.incumbent.note(objective, sum(self.boolean_value(c) for c in self.b.vars.covered.values()))
+            if self.incumbent.reaches(objective):
+                self.stop_search()
+        if self.cancel is not None and self.cancel.is_set():
             self.stop_search()
 
 
@@ -217,11 +225,13 @@ class SearchResult:
 
 
 def search(b: Built, incumbent: Incumbent, time_limit_s: float, workers: int, seed: int,
-           cancel: threading.Event | None, *, proves_bound: bool,
+           cancel: threading.Event | None, *, proves_bound: bool, reports: bool = True,
            give_up: Callable[[Live], bool] | None = None) -> SearchResult:
     """Solve ``b`` (already hinted) within the time limit; improvements go to ``incumbent`` as found.
 
     ``proves_bound``: ``b`` is the whole problem, so its bound is a bound of the solve.
+    ``reports``: ``b``'s objective is never more than the score of its solutions, so each one found
+    is shown as progress at once; otherwise (another objective) only the final solution is offered.
     ``give_up``: checked ten times a second; the search stops when it says so (a warm-up that no
     longer helps is not worth the rest of its time)."""
     solver = cp_model.CpSolver()
@@ -241,7 +251,7 @@ def search(b: Built, incumbent: Incumbent, time_limit_s: float, workers: int, se
     if thread:
         thread.start()
     try:
-        code = solver.solve(b.model, _Watcher(b, incumbent, cancel, proves_bound))
+        code = solver.solve(b.model, _Watcher(b, incumbent, live, cancel, proves_bound, reports))
     finally:
         done.set()
     status = STATUS_NAMES.get(code, "UNKNOWN")

@@ -154,3 +154,52 @@ def test_the_first_choice_warm_up_is_tried_only_where_first_choices_could_reach_
     shortened = first_choices_worth_a_warm_up(fits, weights, seat_bound(fits, weights))
     assert shortened is not None and all(len(p.preferences) == 1 for p in shortened.participants)
     assert first_choices_worth_a_warm_up(crowded, weights, seat_bound(crowded, weights)) is None
+
+
+def test_the_coverage_warm_up_proves_how_many_can_be_seated_and_tightens_the_bound() -> None:
+    """Three want the one Art group, each free on a different day: the seat bound, blind to the
+    timetable, counts three seats (3 × 110); only one can be seated, which the coverage-only search
+    proves, so the bound falls to 110. Its schedule is offered scored in full: the progress shown
+    is 110, never the coverage count (1) its own objective would say."""
+    import time
+
+    from solver.bounds import seat_bound
+    from solver.objective import Weights, score_terms
+    from solver.search import Incumbent
+    from solver.solve import coverage_warm_up
+
+    sc = scenario(participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["TU"]),
+                                person("p3", ["a1"], ["WE"])])
+    weights = Weights()
+    assert seat_bound(sc, weights) == 330
+    assert seat_bound(sc, weights, max_covered=1) == 110
+
+    def score(groups: list) -> int:
+        return sum(score_terms(sc, groups, weights).values())
+
+    seen: list[Progress] = []
+    incumbent = Incumbent(time.monotonic(), seat_bound(sc, weights), score, seen.append)
+    coverage_warm_up(sc, incumbent, SolveParams(time_limit_s=10, workers=1, seed=0), None, score)
+    assert incumbent.groups is not None and incumbent.score == 110
+    assert [p.objective for p in seen] == [110]
+    assert incumbent.bound == 110 and incumbent.proven_optimal
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
+    assert_valid(sc, result)
+    assert (result.status, result.objective, result.bound) == ("OPTIMAL", 110, 110)
+
+
+def test_no_coverage_warm_up_when_coverage_earns_nothing() -> None:
+    """With the coverage weight at 0 the warm-up's objective says nothing about the score: skipped.
+    (Here the greedy start cannot reach the seat bound, so with the default weights it runs.)"""
+    from unittest import mock
+
+    from solver.check import check_schedule
+    from solver.objective import Weights
+
+    sc = scenario(participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["TU"])])
+    with mock.patch("solver.solve.coverage_warm_up") as warm_up:
+        result = solve(sc, SolveParams(time_limit_s=5, workers=1, seed=0, weights=Weights(coverage=0)))
+        assert not warm_up.called
+        solve(sc, SolveParams(time_limit_s=5, workers=1, seed=0))
+        assert warm_up.called
+    assert check_schedule(sc, result).violations == []
