@@ -43,8 +43,9 @@ class Incumbent:
     search finds would stall CP-SAT's workers inside the callback. The model objective never
     exceeds what a solution is worth (see ``score_terms``), so progress never overstates.
 
-    The bound shown is ``cap`` (everyone in their top choices) until the whole model has proved a
-    better one: warm-up searches run on smaller models, whose bounds say nothing about the whole."""
+    The bound shown is ``cap`` (the seat bound) until a better one is proved: by the whole model, or
+    by the coverage warm-up, whose proven coverage caps the seat bound. The first-choice warm-up runs
+    on a smaller model, whose bound says nothing about the whole."""
 
     def __init__(self, t0: float, cap: int, score: Callable[[list[Group]], int],
                  on_progress: Callable[[Progress], None] | None) -> None:

@@ -77,8 +77,13 @@ WARM_UP_STALL = 0.1
 # polished like the greedy start (free seats filled, better-ranked seats taken), becomes the start
 # of the whole model, which then earns the points. It runs for up to COVERAGE_WARM_UP_SHARE of the
 # time limit, and stops once neither its coverage nor its bound has moved for COVERAGE_WARM_UP_STALL of it.
+# It is skipped when the greedy start already seats all but COVERAGE_WARM_UP_NEAR_ALL of the people the
+# seat bound could seat (xl.json: 1 479 of 1 488), as the search has next to nothing to find there and
+# its build and presolve take time from the whole model.
 COVERAGE_WARM_UP_SHARE = 0.15
 COVERAGE_WARM_UP_STALL = 0.04
+COVERAGE_WARM_UP_NEAR_ALL = 0.01
+COVERAGE_ONLY = Weights(coverage=1, rank_points=(), size_balance=0, if_needed=0)
 
 
 # Filled by the last solve, for the benchmark (model build time and time to a first solution).
@@ -119,8 +124,8 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
         shortened = first_choices_worth_a_warm_up(scenario, weights, cap)
         if shortened is not None and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
             _warm_up(shortened, scenario, incumbent, params, cancel)
-        if weights.coverage > 0 and COVERAGE_WARM_UP_SHARE > 0 and not incumbent.proven_optimal \
-                and not (cancel is not None and cancel.is_set()):
+        if weights.coverage > 0 and coverage_worth_a_warm_up(scenario, incumbent.groups) \
+                and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
             coverage_warm_up(scenario, incumbent, params, cancel, score)
     build_t0 = time.monotonic()
     # Symmetry breaking numbers interchangeable groups; pins, a given hint or a baseline name groups.
@@ -200,6 +205,13 @@ def _warm_up(shortened: Scenario, scenario: Scenario, incumbent: Incumbent, para
     return filled
 
 
+def coverage_worth_a_warm_up(scenario: Scenario, groups: list[Group] | None) -> bool:
+    """Whether ``groups`` (the greedy start) leave more than COVERAGE_WARM_UP_NEAR_ALL of those who could
+    be seated at all without a group."""
+    covered = len({p for g in groups for p in g.members}) if groups else 0
+    return covered < (1 - COVERAGE_WARM_UP_NEAR_ALL) * seat_bound(scenario, COVERAGE_ONLY)
+
+
 def coverage_warm_up(scenario: Scenario, incumbent: Incumbent, params: SolveParams,
                       cancel: threading.Event | None, score: Callable[[list[Group]], int]) -> None:
     """Search the whole scenario for coverage alone (see COVERAGE_WARM_UP_SHARE), and offer its best
@@ -207,7 +219,7 @@ def coverage_warm_up(scenario: Scenario, incumbent: Incumbent, params: SolvePara
     its own: only what it offers at the end, scored in full. The coverage it proves no schedule can
     beat tightens the seat bound (see ``solver.bounds``)."""
     b = build(scenario)
-    add_objective(b, Weights(coverage=1, rank_points=(), size_balance=0, if_needed=0))
+    add_objective(b, COVERAGE_ONLY)
     if incumbent.groups is not None:
         apply_hint(b, canonical(incumbent.groups))
     limit = params.time_limit_s

@@ -203,3 +203,18 @@ def test_no_coverage_warm_up_when_coverage_earns_nothing() -> None:
         solve(sc, SolveParams(time_limit_s=5, workers=1, seed=0))
         assert warm_up.called
     assert check_schedule(sc, result).violations == []
+
+
+def test_the_coverage_warm_up_is_skipped_when_the_start_seats_nearly_everyone_who_could_be() -> None:
+    from solver.greedy import greedy_schedule
+    from solver.solve import coverage_worth_a_warm_up
+
+    # Two free on different days want the one group: the seat bound could seat both, the greedy one.
+    apart = scenario(participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["TU"])])
+    start = greedy_schedule(apart)
+    assert start is not None and coverage_worth_a_warm_up(apart, list(start.groups))
+    assert coverage_worth_a_warm_up(apart, None)
+    # Everyone free at the same time: the greedy start seats all who could be seated.
+    together = scenario(participants=[person(f"p{i}", ["a1"]) for i in range(4)])
+    start = greedy_schedule(together)
+    assert start is not None and not coverage_worth_a_warm_up(together, list(start.groups))
