@@ -116,16 +116,19 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
         return total
 
     incumbent = Incumbent(t0, cap, score, on_progress)
+
+    def more_to_find() -> bool:  # each search in turn runs only if this still holds
+        return not incumbent.proven_optimal and not (cancel is not None and cancel.is_set())
+
     free = params.hint is None and not params.pins and params.stability is None
     start = params.hint or (params.stability.baseline if params.stability else None)
     if free:
         greedy_schedule(scenario, score=lambda groups: score(list(groups)),
                         on_better=lambda groups: incumbent.offer(list(groups)))
         shortened = first_choices_worth_a_warm_up(scenario, weights, cap)
-        if shortened is not None and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
+        if shortened is not None and more_to_find():
             _warm_up(shortened, scenario, incumbent, params, cancel)
-        if weights.coverage > 0 and coverage_worth_a_warm_up(scenario, incumbent.groups) \
-                and not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
+        if weights.coverage > 0 and coverage_worth_a_warm_up(scenario, incumbent.groups) and more_to_find():
             coverage_warm_up(scenario, incumbent, params, cancel, score)
     build_t0 = time.monotonic()
     # Symmetry breaking numbers interchangeable groups; pins, a given hint or a baseline name groups.
@@ -140,7 +143,7 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
         apply_hint(b, start.groups)
     build_s = time.monotonic() - build_t0
     result = SearchResult("UNKNOWN", None, None)
-    if not incumbent.proven_optimal and not (cancel is not None and cancel.is_set()):
+    if more_to_find():
         result = search(b, incumbent, deadline - time.monotonic(), params.workers, params.seed, cancel,
                         proves_bound=True)
     wall = round(time.monotonic() - t0, 3)
