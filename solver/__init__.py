@@ -4,6 +4,7 @@ This package never imports Flask, SQLAlchemy or icalendar (an architecture test 
 the web app turns its rows into a :class:`Scenario` and a :class:`Schedule` back into rows.
 """
 
+from solver.objective import Weights
 from solver.scenario import (
     MAX_SCENARIO_BYTES,
     Activity,
@@ -21,7 +22,8 @@ from solver.scenario import (
     validate_scenario,
 )
 from solver.schedule import Group, Schedule, Unassigned
-from solver.solve import Pins, Progress, SolveParams, Weights, solve
+from solver.search import Progress
+from solver.solve import Pins, SolveParams, solve
 from solver.stability import Stability
 
 __all__ = [

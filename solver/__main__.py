@@ -20,7 +20,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from solver.solve import Progress, SolveParams, solve
+    from solver.search import Progress
+    from solver.solve import SolveParams, solve
 
     try:
         scenario = read_scenario_file(args.scenario)

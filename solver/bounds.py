@@ -79,4 +79,4 @@ def seat_bound(scenario: Scenario, weights: Any, max_covered: int | None = None)
     flow.set_node_supply(sink, -supply)
     if flow.solve() != flow.OPTIMAL:  # cannot happen for this network; the trivial bound still holds
         return trivial_bound(scenario, weights)
-    return min(trivial_bound(scenario, weights), -flow.optimal_cost())
+    return min(trivial_bound(scenario, weights), -int(flow.optimal_cost()))

@@ -69,7 +69,7 @@ def _slot_sets(sc: Scenario, a: Activity, candidates: list[str], score: dict[str
 
 
 def greedy_schedule(sc: Scenario, score: Callable[[tuple[Group, ...]], int] | None = None,
-                    on_better: Callable[[tuple[Group, ...]], None] | None = None) -> Schedule | None:
+                    on_better: Callable[[tuple[Group, ...]], object] | None = None) -> Schedule | None:
     """The best valid schedule of the policies, each polished by ``fill`` and ``trade``, by ``score``
     (by default the spec's score), or None when the greedy could not honour ``min_groups``.
 
@@ -173,11 +173,11 @@ def _open_group(st: Bookings, policy: Policy, a: Activity, gid: str, waiting: li
                 st.room_busy.add((room.id, s))
                 for f in chosen:
                     st.fac_busy.add((f, s))
-                for p in members:
-                    st.person_busy.add((p, s))
+                for member in members:
+                    st.person_busy.add((member, s))
             for f in chosen:
                 st.fac_load[f] += len(slots)
-            for p in members:
-                st.person_groups[p].append((a.id, gid))
+            for member in members:
+                st.person_groups[member].append((a.id, gid))
             return Group(gid, a.id, tuple(slots), room.id, chosen, tuple(members))
     return None

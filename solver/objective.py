@@ -75,7 +75,7 @@ def add_objective(b: Built, weights: Any) -> dict[str, cp_model.LinearExprT]:
     terms["if_needed"] = -weights.if_needed * sum(if_needed)
     load_spread: cp_model.LinearExprT = 0
     if weights.facilitator_load and len(sc.facilitators) > 1:
-        loads: dict[str, list] = {f.id: [] for f in sc.facilitators}
+        loads: dict[str, list[Any]] = {f.id: [] for f in sc.facilitators}
         for (_g, f, _s), z in v.fac_sess.items():
             loads[f].append(z)
         cap = max(f.max_sessions_per_week for f in sc.facilitators)

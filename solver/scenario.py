@@ -16,11 +16,12 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 FORMAT = "sociotherapy-scenario/1"
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -31,6 +32,13 @@ MAX_SCENARIO_BYTES = 10 * 1024 * 1024
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ABSENT = object()
+# Largest whole number any count may be (capacity, sizes, groups, sessions): far above any center,
+# and small enough for every database's integer column.
+MAX_COUNT = 100_000
+# Longest texts, as the app's columns hold them: ids are codes, names and labels fit on a line.
+MAX_ID, MAX_NAME, MAX_EMAIL, MAX_TAG = 64, 200, 320, 64
+MAX_DESCRIPTION = 500  # an activity's description, as the coordinator's form allows
+LENGTHS = {"id": MAX_ID, "name": MAX_NAME, "email": MAX_EMAIL, "language": 32, "timezone": 64}
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class Activity:
     room_features: tuple[str, ...] = ()
     min_groups: int = 0
     language: str | None = None
+    description: str = ""  # a sentence or two for participants choosing; may span lines
 
 
 @dataclass(frozen=True)
@@ -153,19 +162,19 @@ class Scenario:
         object.__setattr__(self, "_index", index)
 
     def slot(self, slot_id: str) -> Slot:
-        return self._index["slots"][slot_id]
+        return cast(Slot, self._index["slots"][slot_id])
 
     def room(self, room_id: str) -> Room:
-        return self._index["rooms"][room_id]
+        return cast(Room, self._index["rooms"][room_id])
 
     def activity(self, activity_id: str) -> Activity:
-        return self._index["activities"][activity_id]
+        return cast(Activity, self._index["activities"][activity_id])
 
     def facilitator(self, facilitator_id: str) -> Facilitator:
-        return self._index["facilitators"][facilitator_id]
+        return cast(Facilitator, self._index["facilitators"][facilitator_id])
 
     def participant(self, participant_id: str) -> Participant:
-        return self._index["participants"][participant_id]
+        return cast(Participant, self._index["participants"][participant_id])
 
     def to_dict(self) -> dict[str, Any]:
         """The interchange form; optional keys at their default are left out."""
@@ -196,6 +205,8 @@ def parse_scenario_bytes(raw: bytes, limit: int = MAX_SCENARIO_BYTES) -> Scenari
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise ScenarioError([Problem("file", message)]) from exc
+    except ValueError as exc:  # a number of thousands of digits (Python refuses to convert it)
+        raise ScenarioError([Problem("file", "holds a number too long to be a count (thousands of digits)")]) from exc
     except RecursionError as exc:  # the parser recurses per nesting level; a scenario nests 4 deep
         raise ScenarioError([Problem("file", "nested too deeply to be a scenario")]) from exc
     return load_scenario(data)
@@ -221,6 +232,12 @@ def load_scenario(data: Any) -> Scenario:
     problems = validate_scenario(data)
     if problems:
         raise ScenarioError(problems)
+    return _build(data)
+
+
+def build_scenario(data: dict[str, Any]) -> Scenario:
+    """Build the typed scenario from a document validated once already (a stored version's copy),
+    without checking it again: a rule added since must not make an old version unreadable."""
     return _build(data)
 
 
@@ -263,6 +280,16 @@ class _Validator:
         if not isinstance(value, str) or (required and not value.strip()):
             self.add(_join(path, key), "must be a non-empty text" if required else "must be a text")
             return None
+        return self.single_line(value, _join(path, key), LENGTHS.get(key, MAX_NAME))
+
+    def single_line(self, value: str, path: str, longest: int) -> str | None:
+        """Names, labels and codes are one line of printable text: they go into calendar lines,
+        email headers, CSV cells and page titles, where a line break or control character breaks
+        or forges what follows."""
+        problem = single_line_problem(value, longest)
+        if problem:
+            self.add(path, problem)
+            return None
         return value
 
     def integer(self, item: dict[str, Any], key: str, path: str, low: int, high: int | None = None) -> int | None:
@@ -272,9 +299,10 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(_join(path, key), f"must be a whole number, not {_kind(value)}")
             return None
-        if value < low or (high is not None and value > high):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            self.add(_join(path, key), f"must be {bounds}, not {value}")
+        if value < low or value > (high if high is not None else MAX_COUNT):
+            bounds = f"between {low} and {high if high is not None else MAX_COUNT}"
+            shown = str(value) if abs(value) < 10**12 else f"a number of {len(str(abs(value)))} digits"
+            self.add(_join(path, key), f"must be {bounds}, not {shown}")
             return None
         return value
 
@@ -292,6 +320,8 @@ class _Validator:
             entry_path = f"{_join(path, key)}[{i}]"
             if not isinstance(entry, str) or not entry.strip():
                 self.add(entry_path, "must be a non-empty text")
+            elif self.single_line(entry, entry_path, MAX_TAG) is None:
+                pass
             elif entry in seen:
                 self.add(entry_path, f'"{entry}" is listed twice')
             else:
@@ -452,7 +482,7 @@ class _Validator:
     def activity(self, activity: dict[str, Any], path: str) -> None:
         self.keys(activity, path,
                   {"id", "name", "sessions_per_week", "min_size", "max_size", "max_groups", "facilitators_per_group"},
-                  {"required_skills", "room_features", "min_groups", "language"})
+                  {"required_skills", "room_features", "min_groups", "language", "description"})
         self.text(activity, "name", path)
         self.integer(activity, "sessions_per_week", path, 1, 3)
         min_size = self.integer(activity, "min_size", path, 1)
@@ -468,6 +498,9 @@ class _Validator:
         self.strings(activity, "room_features", path)
         if "language" in activity:
             self.text(activity, "language", path)
+        description = activity.get("description", "")
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+            self.add(_join(path, "description"), f"must be a text of at most {MAX_DESCRIPTION} characters")
 
     def person(self, person: dict[str, Any], path: str, slot_ids: set[str]) -> None:
         self.text(person, "name", path)
@@ -517,6 +550,19 @@ class _Validator:
             seen.add(frozenset(pair))
 
 
+def single_line_problem(value: str, longest: int = MAX_NAME) -> str | None:
+    """Why ``value`` cannot be a name, label or code (None when it can): a line break, a control
+    or invalid character, or more than ``longest`` characters."""
+    for ch in value:
+        if ch in "\r\n\u2028\u2029\u0085":
+            return "must be a single line (it holds a line break)"
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"must not hold a control or invalid character (U+{ord(ch):04X})"
+    if len(value) > longest:
+        return f"must be at most {longest} characters, not {len(value)}"
+    return None
+
+
 def _join(path: str, key: str) -> str:
     # A key that is not a plain word (empty, spaces, dots) is quoted so the path still points at it.
     name = key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"[{json.dumps(key)}]"
@@ -562,7 +608,7 @@ def _build(data: dict[str, Any]) -> Scenario:
                 max_size=a["max_size"], max_groups=a["max_groups"],
                 facilitators_per_group=a["facilitators_per_group"], required_skills=tup(a, "required_skills"),
                 room_features=tup(a, "room_features"), min_groups=a.get("min_groups", 0),
-                language=a.get("language"),
+                language=a.get("language"), description=a.get("description", ""),
             )
             for a in data["activities"]
         ),
@@ -612,6 +658,8 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             item["min_groups"] = a.min_groups
         if a.language is not None:
             item["language"] = a.language
+        if a.description:
+            item["description"] = a.description
         activities.append(item)
     facilitators = [
         {"id": f.id, "name": f.name, "email": f.email, "skills": list(f.skills), "available": list(f.available),

@@ -32,6 +32,10 @@ class Progress:
     objective: int
     bound: int
     covered: int
+    # The schedule worth ``objective`` when it is in hand (the greedy start, a finished warm-up), so a
+    # caller can keep the best so far should the process die; None when a running search has only
+    # noted its objective (its solutions are decoded once it ends).
+    groups: tuple[Group, ...] | None = None
 
 
 class Incumbent:
@@ -65,10 +69,10 @@ class Incumbent:
             if self.score is not None and value <= self.score:
                 return False
             self.groups, self.score = groups, value
-        self.note(value, len({p for g in groups for p in g.members}))
+        self.note(value, len({p for g in groups for p in g.members}), groups)
         return True
 
-    def note(self, objective: int, covered: int) -> None:
+    def note(self, objective: int, covered: int, groups: list[Group] | None = None) -> None:
         """A search has found a schedule worth at least ``objective``: show it if it is the best yet."""
         with self.lock:
             if self.shown is not None and objective <= self.shown:
@@ -77,7 +81,8 @@ class Incumbent:
             self.improved_at = time.monotonic()
             if self.first_solution_s is None:
                 self.first_solution_s = self.improved_at - self.t0
-            progress = Progress(self.improved_at - self.t0, objective, max(self.bound, objective), covered)
+            progress = Progress(self.improved_at - self.t0, objective, max(self.bound, objective), covered,
+                                tuple(groups) if groups is not None else None)
         if self.on_progress is not None:
             self.on_progress(progress)
 

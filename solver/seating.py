@@ -166,15 +166,17 @@ class _Roster:
         for q_id in list(self.members[g.id]):
             at = self._leave(q_id, g)
             if self._fits(p, g):
+                # ``p`` sits down before ``q`` looks for another group: were they kept together,
+                # ``may_join`` must see ``p`` in ``g`` to refuse ``q`` any other group of the activity.
+                self._join(p, g)
                 q = self.sc.participant(q_id)
                 for h in self.by_activity[g.activity]:
                     if h.id != g.id and len(self.members[h.id]) < self._capacity(h) and self._fits(q, h):
                         self._join(q, h)
-                        self._join(p, g)
                         return True
                 if self.st.person_groups[q_id]:  # in another group too: still covered without this one
-                    self._join(p, g)
                     return True
+                self._leave(p.id, g)
             self._join(self.sc.participant(q_id), g, at)  # back where they were
         return False
 

@@ -30,7 +30,7 @@ from solver.search import (
     search,
 )
 from solver.seating import fill
-from solver.stability import Stability, add_disruption, moves
+from solver.stability import Stability, add_disruption, moves, still_valid, valid
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
     a warm-up search on the first-choice scenario (see WARM_UP_SHARE), then a search for coverage
     alone (see COVERAGE_WARM_UP_SHARE), then the whole model, started from the best schedule so far.
     The bound is the seat bound, capped by the coverage the coverage search proves and tightened by
-    the whole model's own."""
+    the whole model's own. When staying close to a published schedule, that schedule, thinned to what
+    is still valid (``offer_baseline``), is the first schedule instead of the greedy one."""
     from solver.explain import explain_infeasible, explain_unassigned
 
     params = params or SolveParams()
@@ -130,6 +131,8 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
             _warm_up(shortened, scenario, incumbent, params, cancel)
         if weights.coverage > 0 and coverage_worth_a_warm_up(scenario, incumbent.groups) and more_to_find():
             coverage_warm_up(scenario, incumbent, params, cancel, score)
+    elif params.stability is not None:
+        offer_baseline(scenario, params.stability.baseline, params.pins, incumbent)
     build_t0 = time.monotonic()
     # Symmetry breaking numbers interchangeable groups; pins, a given hint or a baseline name groups.
     b = build(scenario, symmetry_breaking=free, pins=params.pins)
@@ -168,6 +171,33 @@ def solve(scenario: Scenario, params: SolveParams | None = None,
                         wall_s=wall, score_terms=terms)
     unassigned = tuple(Unassigned(p, reason) for p, reason in explain_unassigned(scenario, schedule).items())
     return replace(schedule, unassigned=unassigned)
+
+
+def offer_baseline(scenario: Scenario, baseline: Schedule, pins: Pins, incumbent: Incumbent) -> None:
+    """Staying close to a published schedule: offer it, thinned to what is still valid, as the first
+    schedule, then that with free seats filled (``fill``; its moves cost disruption, so the score
+    decides). On large.json the model takes seconds to build and the search may find nothing before
+    a short time limit or a cancel; the build then still ends with the published schedule, adjusted."""
+    kept = still_valid(scenario, baseline)
+    if kept is None or not honours(pins, kept):
+        return
+    incumbent.offer(kept)
+    filled = fill(scenario, kept)
+    if valid(scenario, filled) and honours(pins, filled):
+        incumbent.offer(filled)
+
+
+def honours(pins: Pins, groups: list[Group]) -> bool:
+    """Whether ``groups`` keep every pin (see ``solver.rules.pins``): pins are hard, the checker knows none."""
+    by_id = {g.id: g for g in groups}
+    joined: dict[str, set[str]] = {}
+    for g in groups:
+        for p in g.members:
+            joined.setdefault(p, set()).add(g.id)
+    return (all(g in by_id and set(by_id[g].sessions) == set(s) for g, s in pins.group_slots.items())
+            and all(g in by_id and by_id[g].room == r for g, r in pins.group_rooms.items())
+            and all(g in by_id and set(by_id[g].facilitators) == set(fs) for g, fs in pins.group_facilitators.items())
+            and all(joined.get(p, set()) == set(gs) for p, gs in pins.participant_groups.items()))
 
 
 def first_choices_worth_a_warm_up(scenario: Scenario, weights: Weights, cap: int) -> Scenario | None:

@@ -10,18 +10,22 @@ change. Every difference from the baseline costs points:
 
 A baseline choice the new scenario makes impossible (a participant who left, a slot someone is no
 longer available in) costs its points whatever the solver does: it is a constant, not a choice.
-The baseline is also the solution hint, so the search starts from "change nothing".
+The baseline is also the solution hint, so the search starts from "change nothing", and, thinned
+to what is still valid (``still_valid``), the first schedule a re-solve offers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from solver.check import check_schedule
 from solver.model import Built
-from solver.schedule import Group, Schedule
+from solver.scenario import Scenario
+from solver.schedule import Group, Schedule, Unassigned
+from solver.seating import Bookings
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,45 @@ def moves(baseline: Schedule, groups: Iterable[Group]) -> Moves:
         rooms += int(new is None or new.room != old.room)
         facilitators += sum(1 for f in old.facilitators if new is None or f not in new.facilitators)
     return Moves(frozenset(moved), len(moved), slots, rooms, facilitators)
+
+
+def still_valid(scenario: Scenario, baseline: Schedule) -> list[Group] | None:
+    """The baseline's groups, thinned to what the current scenario still allows, or None if that is
+    not a valid schedule (``solver.check`` decides). Offered as the first schedule of a re-solve, so a
+    build stopped before its search finds anything still has the published schedule, adjusted.
+
+    A group naming something the scenario no longer has is dropped; a member who may no longer sit in
+    their group (left, no longer wants it or free then, too many for the room) leaves it; a group left
+    below its minimum size is dropped. Anything else the scenario now forbids (a facilitator's
+    availability, a room's features) makes the whole baseline unusable here: the search repairs it."""
+    activities = {a.id: a for a in scenario.activities}
+    rooms = {r.id: r for r in scenario.rooms}
+    people = {p.id: p for p in scenario.participants}
+    slots = {s.id for s in scenario.slots}
+    facilitators = {f.id for f in scenario.facilitators}
+    booked = Bookings(scenario)
+    kept: list[Group] = []
+    for g in baseline.groups:
+        a, room = activities.get(g.activity), rooms.get(g.room)
+        if a is None or room is None or not set(g.sessions) <= slots or not set(g.facilitators) <= facilitators:
+            continue
+        seats = min(a.max_size, room.capacity)
+        members: list[str] = []
+        for pid in g.members:
+            p = people.get(pid)
+            if p is None or len(members) >= seats or not booked.may_join(
+                    p, a, g.id, g.sessions, set(room.features), members):
+                continue
+            members.append(pid)
+            booked.person_groups[pid].append((a.id, g.id))
+            booked.person_busy.update((pid, s) for s in g.sessions)
+        if len(members) >= a.min_size:
+            kept.append(replace(g, members=tuple(members)))
+    return kept if valid(scenario, kept) else None
+
+
+def valid(scenario: Scenario, groups: list[Group]) -> bool:
+    """Whether ``groups`` obey every hard rule, by the independent checker (those in no group listed)."""
+    placed = {m for g in groups for m in g.members}
+    unplaced = tuple(Unassigned(p.id, "not placed yet") for p in scenario.participants if p.id not in placed)
+    return check_schedule(scenario, Schedule(status="FEASIBLE", groups=tuple(groups), unassigned=unplaced)).ok

@@ -25,8 +25,8 @@ def add(b: Built, _pins: Any) -> None:
                     here.append(z)
             # Redundant, tightens the relaxation: a session has exactly its facilitators present.
             m.add(sum(here) == info.activity.facilitators_per_group * v.sess[g, s])
-    per_fac_slot: dict[tuple[str, str], list] = {}
-    per_fac: dict[str, list] = {}
+    per_fac_slot: dict[tuple[str, str], list[Any]] = {}
+    per_fac: dict[str, list[Any]] = {}
     for (_g, f, s), z in v.fac_sess.items():
         per_fac_slot.setdefault((f, s), []).append(z)
         per_fac.setdefault(f, []).append(z)

@@ -19,7 +19,7 @@ def add(b: Built, _pins: Any) -> None:
         for s in b.group_slots[g]:
             if not person.can_attend(s):
                 m.add_bool_or([x.Not(), v.sess[g, s].Not()])
-    at_slot: dict[tuple[str, str], list] = {}
+    at_slot: dict[tuple[str, str], list[Any]] = {}
     for (p, g, s), z in v.member_sess.items():
         link_and(m, z, v.x[p, g], v.sess[g, s])
         at_slot.setdefault((p, s), []).append(z)
@@ -28,7 +28,7 @@ def add(b: Built, _pins: Any) -> None:
             m.add_at_most_one(zs)
     for person in sc.participants:
         gs = mine.get(person.id, [])
-        per_activity: dict[str, list] = {}
+        per_activity: dict[str, list[Any]] = {}
         for g in gs:
             per_activity.setdefault(b.groups[g].activity.id, []).append(v.x[person.id, g])
         for xs in per_activity.values():

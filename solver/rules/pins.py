@@ -13,7 +13,7 @@ def add(b: Built, pins: Any) -> None:
         return
     m, v, sc = b.model, b.vars, b.scenario
 
-    def enforce(words: str, lits: list) -> None:
+    def enforce(words: str, lits: list[Any]) -> None:
         """All of lits true (a False in lits makes the requirement impossible)."""
         lit = b.requirement(words)
         for x in lits:
@@ -27,10 +27,10 @@ def add(b: Built, pins: Any) -> None:
             if lit is not None:
                 c.only_enforce_if(lit)
 
-    def open_with(g: str, key: str, chosen: tuple[str, ...], table: dict) -> list:
+    def open_with(g: str, key: str, chosen: tuple[str, ...], table: dict[Any, Any]) -> list[Any]:
         if g not in b.groups:
             return [False]
-        lits: list = [v.open[g]]
+        lits: list[Any] = [v.open[g]]
         for (gg, other), x in table.items():
             if gg == g:
                 lits.append(x if other in chosen else x.Not())
@@ -51,7 +51,7 @@ def add(b: Built, pins: Any) -> None:
         who = ", ".join(sc.facilitator(f).name if f in {x.id for x in sc.facilitators} else f for f in fs)
         enforce(f"{name(g)} is pinned to facilitator(s) {who}", open_with(g, "fac", tuple(fs), v.fac))
     for p, gs in pins.participant_groups.items():
-        lits: list = []
+        lits: list[Any] = []
         for (q, g), x in v.x.items():
             if q == p:
                 lits.append(x if g in gs else x.Not())

@@ -14,7 +14,7 @@ def add(b: Built, _pins: Any) -> None:
     rooms_of: dict[str, list[str]] = {}
     for (g, r) in v.room:
         rooms_of.setdefault(g, []).append(r)
-    per_room_slot: dict[tuple[str, str], list] = {}
+    per_room_slot: dict[tuple[str, str], list[Any]] = {}
     for g in b.groups:
         rs = rooms_of.get(g, [])
         m.add(sum(v.room[g, r] for r in rs) == v.open[g])
