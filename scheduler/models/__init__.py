@@ -1,9 +1,27 @@
 """Rows, grouped by area. Every row belongs to a center, directly or through its owner."""
 
-from scheduler.models.accounts import CenterRole, Membership, ParticipantLink, User
+from scheduler.models.accounts import CenterRole, Membership, ParticipantLink, RoleInvitation, User, WelcomeLink
+from scheduler.models.api_keys import ApiKey, ApiKeyScope
 from scheduler.models.centers import Center, Holiday, Room, Slot
 from scheduler.models.feeds import FeedSeries, FeedToken
-from scheduler.models.mail import MailStatus, OutboxMessage
+from scheduler.models.mail import MailBatch, MailStatus, OutboxMessage
+from scheduler.models.monitoring import (
+    AttendanceMark,
+    AttendanceStatus,
+    AttendanceTally,
+    FollowUp,
+    FollowUpKind,
+    MonitoringSettings,
+)
+from scheduler.models.outcomes import (
+    ActivityOutcomes,
+    CheckInPhase,
+    MeetingRating,
+    OutcomeAnswer,
+    ReminderChannel,
+    ReminderChoice,
+    ReminderSent,
+)
 from scheduler.models.people import (
     Activity,
     AvailabilityLevel,
@@ -40,23 +58,36 @@ from scheduler.models.swaps import (
 __all__ = [
     "ACTIVE_JOB_STATUSES",
     "Activity",
+    "ActivityOutcomes",
+    "ApiKey",
+    "ApiKeyScope",
+    "AttendanceMark",
+    "AttendanceStatus",
+    "AttendanceTally",
     "AuditEntry",
     "AvailabilityLevel",
     "Center",
     "CenterRole",
+    "CheckInPhase",
     "Facilitator",
     "FacilitatorAvailability",
     "FeedSeries",
     "FeedToken",
+    "FollowUp",
+    "FollowUpKind",
     "Holiday",
     "JobStatus",
+    "MailBatch",
     "MailStatus",
     "MeetingOverride",
+    "MeetingRating",
     "MemberChange",
     "MemberChangeKind",
     "Membership",
+    "MonitoringSettings",
     "OfferStatus",
     "OutboxMessage",
+    "OutcomeAnswer",
     "PairKind",
     "Participant",
     "ParticipantAvailability",
@@ -65,6 +96,10 @@ __all__ = [
     "Pin",
     "PinKind",
     "Preference",
+    "ReminderChannel",
+    "ReminderChoice",
+    "ReminderSent",
+    "RoleInvitation",
     "Room",
     "ScheduleVersion",
     "SeatOffer",
@@ -77,4 +112,5 @@ __all__ = [
     "SwapStatus",
     "User",
     "VersionStatus",
+    "WelcomeLink",
 ]

@@ -26,7 +26,8 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    # None: mail to an account, not from a center (a password reset): shown in no center's outbox.
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
     to_email: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
@@ -36,3 +37,20 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("mail_batches.id", ondelete="SET NULL"), index=True)
+
+
+class MailBatch(db.Model):
+    """Many messages sent together (the notices of a publish, "invite every facilitator"): they are
+    written to the outbox at once and delivered in the background, and a page shows how far it got."""
+
+    __tablename__ = "mail_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))  # what was sent, in the coordinator's words
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)     # delivered, or kept in the outbox, or failed
+    failed: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -66,6 +66,9 @@ class SolveJob(db.Model):
     bound: Mapped[int | None]
     covered: Mapped[int | None]
     message: Mapped[str | None] = mapped_column(Text)  # why it failed, in words
+    # The best schedule in hand while it runs (interchange format, groups and score only), written by
+    # the heartbeat, so that a build whose worker dies still leaves a version.
+    best_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # None is SQL NULL
 
     center: Mapped[Center] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -99,6 +102,11 @@ class ScheduleVersion(db.Model):
     bound: Mapped[int | None]
     scenario: Mapped[dict[str, Any]] = mapped_column(JSON)
     schedule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the version's outputs show beyond the scenario (which already holds the center's name, time
+    # zone, term and holidays), as it was when published: the address and each activity's calendar
+    # label. Feeds, rosters and emails read these, never the live center, so a settings change reaches
+    # them only through a new version. None until published.
+    presentation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # None is SQL NULL
 
     center: Mapped[Center] = relationship()
     job: Mapped[SolveJob | None] = relationship(back_populates="version")

@@ -26,11 +26,15 @@ if TYPE_CHECKING:
 
 class MeetingOverride(db.Model):
     """One meeting (group, slot, date) of a published version that differs from the weekly pattern:
-    cancelled, or led by other facilitators. ``sequence`` counts its revisions for the feeds."""
+    cancelled, led by other facilitators, or moved to another room or time that same day.
+    ``sequence`` counts its revisions."""
 
     __tablename__ = "meeting_overrides"
     __table_args__ = (UniqueConstraint("version_id", "group_code", "slot_code", "date"),
-                      CheckConstraint("sequence >= 1", name="sequence_positive"))
+                      CheckConstraint("sequence >= 1", name="sequence_positive"),
+                      CheckConstraint("(start_minute IS NULL) = (end_minute IS NULL)", name="moved_time_whole"),
+                      CheckConstraint("start_minute IS NULL OR (0 <= start_minute AND start_minute < end_minute "
+                                      "AND end_minute <= 1440)", name="moved_time_in_day"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     center_id: Mapped[int] = mapped_column(ForeignKey("centers.id", ondelete="CASCADE"), index=True)
@@ -41,6 +45,11 @@ class MeetingOverride(db.Model):
     cancelled: Mapped[bool] = mapped_column(default=False)
     # None keeps the group's own facilitators; otherwise the codes of who leads this date.
     facilitator_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    # None keeps the group's room / the slot's time; otherwise where and when (minutes after local
+    # midnight, as the scenario counts them) this one date takes place.
+    room_code: Mapped[str | None] = mapped_column(String(64))
+    start_minute: Mapped[int | None]
+    end_minute: Mapped[int | None]
     sequence: Mapped[int] = mapped_column(default=1)
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
