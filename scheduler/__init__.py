@@ -42,10 +42,16 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import editing as editing_views
     from scheduler.views import feeds as feed_views
     from scheduler.views import glossary as glossary_views
+    from scheduler.views import health as health_views
     from scheduler.views import self_service as self_service_views
     from scheduler.views import swaps as swaps_views
     from scheduler.views import two_factor as two_factor_views
     from scheduler.views import waitlists as waitlist_views
+    from scheduler.views.monitoring import followup as followup_views
+    from scheduler.views.monitoring import outcomes as outcome_views
+    from scheduler.views.monitoring import register as register_views
+    from scheduler.views.monitoring import reminders as reminder_views
+    from scheduler.views.monitoring import report as report_views
 
     @login_manager.user_loader
     def load_user(session_id: str) -> models.User | None:
@@ -68,6 +74,18 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(self_service_views.bp)
     app.register_blueprint(two_factor_views.bp)
     app.register_blueprint(glossary_views.bp)
+    app.register_blueprint(health_views.bp)
+    app.register_blueprint(reminder_views.bp)
+    app.register_blueprint(outcome_views.bp)
+    app.register_blueprint(report_views.bp)
+    app.register_blueprint(register_views.bp)
+    app.register_blueprint(register_views.cli_bp)
+    app.register_blueprint(followup_views.bp)
+    from scheduler.views import api as api_views
+    from scheduler.views.api import keys_page as api_keys_views
+
+    app.register_blueprint(api_keys_views.bp)
+    api_views.register(app)
     feed_views.install_log_redaction(app)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)

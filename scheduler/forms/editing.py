@@ -7,12 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from scheduler.i18n import DAY_NAMES, LANGUAGE_NAMES
-from solver.scenario import DAYS
+from scheduler.services.planning import DAYS, single_line_problem
 
 WHOLE = _l("Enter a whole number.")
 LIST_HINT = _l("Separate several with commas.")
@@ -32,15 +32,37 @@ class WholeNumberField(IntegerField):
             raise ValueError(str(WHOLE)) from exc
 
 
+class SingleLine:
+    """A WTForms validator for names and labels: one line of printable text (the same rule as
+    ``solver.scenario`` applies to every name in the planning data), so fields the scenario format
+    does not hold (a calendar label, an address) are held to it too."""
+
+    def __init__(self, longest: int = 200) -> None:
+        self.longest = longest
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        problem = single_line_problem(field.data or "", self.longest)
+        if problem:
+            raise ValidationError(_l("This must be a single line of text, without line breaks or control "
+                                     "characters, at most %(n)d characters.", n=self.longest))
+
+
 def split_list(raw: str | None) -> list[str]:
     """"a, b ,c" -> ["a", "b", "c"]; duplicates are kept so the validator can name them."""
     return [part.strip() for part in (raw or "").replace("\n", ",").split(",") if part.strip()]
 
 
-class ItemForm(FlaskForm):
+class VersionedForm(FlaskForm):
+    """A form that carries what it was read at (the normalised item, as JSON), so a save made after
+    someone else's change is refused instead of overwriting it."""
+
+    read_as = HiddenField()
+
+
+class ItemForm(VersionedForm):
     """A form for one list item; ``to_item`` builds its scenario dict, ``load`` fills it from one."""
 
-    id = StringField(_l("Id"), validators=[DataRequired(_l("Enter an id.")), Length(max=64)],
+    id = StringField(_l("Id"), validators=[DataRequired(_l("Enter an id.")), SingleLine(64)],
                      description=_l("A short unique code used in files, e.g. act1. It cannot be changed later."))
     list_fields: tuple[str, ...] = ()
     # Fields kept on the row only, outside the scenario format (which would refuse an unknown key).
@@ -49,7 +71,7 @@ class ItemForm(FlaskForm):
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {}
         for field in self:
-            if field.name in ("csrf_token", *self.row_fields):
+            if field.name in ("csrf_token", "read_as", *self.row_fields):
                 continue
             if field.name in self.list_fields:
                 item[field.name] = split_list(field.data)
@@ -61,7 +83,7 @@ class ItemForm(FlaskForm):
 
     def load(self, item: dict[str, Any]) -> None:
         for field in self:
-            if field.name in item:
+            if field.name in item and field.name != "read_as":
                 value = item[field.name]
                 field.data = ", ".join(value) if field.name in self.list_fields else value
 
@@ -73,15 +95,15 @@ class SlotForm(ItemForm):
 
 
 class RoomForm(ItemForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), SingleLine(200)])
     capacity = WholeNumberField(_l("Capacity (people)"), validators=[InputRequired(WHOLE)])
     features = StringField(_l("Features"), description=LIST_HINT)
     list_fields = ("features",)
 
 
 class ActivityForm(ItemForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
-    sessions_per_week = WholeNumberField(_l("Sessions a week (1 to 3)"), validators=[InputRequired(WHOLE)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), SingleLine(200)])
+    sessions_per_week = WholeNumberField(_l("Meetings a week (1 to 3)"), validators=[InputRequired(WHOLE)])
     min_size = WholeNumberField(_l("Smallest group"), validators=[InputRequired(WHOLE)])
     max_size = WholeNumberField(_l("Largest group"), validators=[InputRequired(WHOLE)])
     min_groups = WholeNumberField(_l("Fewest groups"), default=0, validators=[InputRequired(WHOLE)])
@@ -89,7 +111,7 @@ class ActivityForm(ItemForm):
     facilitators_per_group = WholeNumberField(_l("Facilitators per group (1 or 2)"), validators=[InputRequired(WHOLE)])
     required_skills = StringField(_l("Skills every facilitator needs"), description=LIST_HINT)
     room_features = StringField(_l("Room features needed"), description=LIST_HINT)
-    language = StringField(_l("Language (optional)"), validators=[Optional(), Length(max=32)])
+    language = StringField(_l("Language (optional)"), validators=[Optional(), SingleLine(32)])
     list_fields = ("required_skills", "room_features")
 
     def to_item(self) -> dict[str, Any]:
@@ -100,14 +122,14 @@ class ActivityForm(ItemForm):
 
 
 class PersonForm(ItemForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
-    email = StringField(_l("Email (optional)"), validators=[Length(max=320)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), SingleLine(200)])
+    email = StringField(_l("Email (optional)"), validators=[SingleLine(320)])
     languages = StringField(_l("Languages"), description=LIST_HINT)
 
 
 class FacilitatorForm(PersonForm):
     skills = StringField(_l("Skills"), description=LIST_HINT)
-    max_sessions_per_week = WholeNumberField(_l("Most sessions a week"), validators=[InputRequired(WHOLE)])
+    max_sessions_per_week = WholeNumberField(_l("Most meetings a week"), validators=[InputRequired(WHOLE)])
     list_fields = ("skills", "languages")
 
 
@@ -125,8 +147,8 @@ class ParticipantForm(PersonForm):
     row_fields = ("locale",)
 
 
-class CenterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), Length(max=200)])
+class CenterForm(VersionedForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name.")), SingleLine(200)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(_l("Enter a time zone."))],
                            description=_l("An IANA name such as Europe/Madrid."))
     term_start = StringField(_l("Term starts (YYYY-MM-DD)"), validators=[DataRequired(_l("Enter a date."))])
@@ -134,7 +156,7 @@ class CenterForm(FlaskForm):
     holidays = TextAreaField(_l("Holidays (YYYY-MM-DD)"), description=_l("One date per line, or separated by commas."))
 
 
-class PairForm(FlaskForm):
+class PairForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice("keep_apart", _l("Keep apart")),
                                             SelectChoice("keep_together", _l("Keep together"))])
     first = SelectField(_l("First participant"), validators=[DataRequired()])
@@ -145,10 +167,25 @@ class ConfirmForm(FlaskForm):
     """An empty form: its CSRF token is what a delete or move needs."""
 
 
+class VersionedConfirmForm(VersionedForm):
+    """A delete, or a page whose inputs are outside WTForms (the availability grid, the ranked
+    list), carrying what it was read at."""
+
+
 class ScenarioUploadForm(FlaskForm):
     file = FileField(_l("Scenario file (JSON)"))
     confirm = BooleanField(_l("Replace all of this center's planning data with the file"),
                            validators=[DataRequired(_l("Tick the box to confirm the replacement."))])
+
+
+class ConfirmRemovalsForm(FlaskForm):
+    """The second step of an upload that would remove people: the file waits on the server under
+    ``pending`` until the coordinator confirms, or is thrown away."""
+
+    pending = HiddenField(validators=[DataRequired()])
+    confirm_removals = BooleanField(_l("Remove these people, with their personal links, calendar links and "
+                                       "answers"),
+                                    validators=[DataRequired(_l("Tick the box to confirm the removals."))])
 
 
 class ParticipantsCsvForm(FlaskForm):

@@ -25,6 +25,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MIN_PASSWORD_LENGTH = 12  # the welcome form's label and docs/security.md say so too
 MAX_PASSWORD_LENGTH = 1024  # long passphrases are welcome; this only bounds hashing work
 ZXCVBN_MAX = 72
+MIN_PART_LENGTH = 3  # shorter email names and center names are too common to refuse inside a password
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -48,19 +49,36 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str, *, user_inputs: Sequence[str] = ()) -> None:
+def check_password(password: str, *, user_inputs: Sequence[str] = (), center_names: Sequence[str] = ()) -> None:
     """Long enough, not absurdly long, and not easy to guess: zxcvbn estimates the guesses an attacker
     needs with lists of common passwords, names and words, keyboard patterns and dates; below score 3
-    (about 10^8 guesses) it is refused. ``user_inputs`` (email, name) count as known to an attacker."""
+    (about 10^8 guesses) it is refused. ``user_inputs`` (email, name) count as known to an attacker.
+    A password containing the email's name part or the name of one of the person's centers is refused
+    outright, however long: it is the first thing someone who knows them would try."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", _("must be at least %(count)d characters long", count=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError("password", _("must be at most %(count)d characters long", count=MAX_PASSWORD_LENGTH))
+    squeezed = _letters_and_digits(password)
+    for email in user_inputs:
+        local = _letters_and_digits(email.split("@")[0]) if "@" in email else ""
+        if len(local) >= MIN_PART_LENGTH and local in squeezed:
+            raise AccountError("password", _("must not contain the part of your email address before the @ "
+                                             "(%(part)s)", part=email.split("@")[0]))
+    for name in center_names:
+        if len(_letters_and_digits(name)) >= MIN_PART_LENGTH and _letters_and_digits(name) in squeezed:
+            raise AccountError("password", _("must not contain the name of your center (%(name)s)", name=name))
     # The first 72 characters decide (zxcvbn's own limit: its time grows fast with the length); a
     # strong 72-character start is not made guessable by what follows it.
-    if zxcvbn(password[:ZXCVBN_MAX], user_inputs=_guessable_parts(user_inputs), max_length=ZXCVBN_MAX)["score"] < 3:
+    inputs = [*_guessable_parts(user_inputs), *center_names]
+    if zxcvbn(password[:ZXCVBN_MAX], user_inputs=inputs, max_length=ZXCVBN_MAX)["score"] < 3:
         raise AccountError("password", _("is too easy to guess: it is, or looks like, a commonly used password. "
                                          "A few unrelated words make a strong passphrase."))
+
+
+def _letters_and_digits(text: str) -> str:
+    """Lower case with everything but letters and digits dropped: "Fac.6" and "fac-6" are the same word."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _guessable_parts(values: Sequence[str]) -> list[str]:
@@ -75,6 +93,15 @@ def _guessable_parts(values: Sequence[str]) -> list[str]:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def set_password(user: User, password: str) -> None:
+    """Check and set a new password. Every session of the account ends (its session version moves
+    on), so whoever might have been signed in with the old password is out."""
+    check_password(password, user_inputs=(user.email,), center_names=[m.center.name for m in user.memberships])
+    user.password_hash = hash_password(password)
+    user.password_set_at = utcnow()
+    user.session_version += 1
 
 
 def find_user(email: str) -> User | None:
@@ -97,13 +124,18 @@ def authenticate(email: str, password: str) -> User | None:
 
 def create_coordinator(email: str, password: str, center: Center) -> User:
     """Make ``email`` a coordinator of ``center``, creating the account if it is new.
-    An existing account keeps its password (one is required only for a new account)."""
+    An existing account keeps its password; one that never had a password (an invited facilitator
+    who has not chosen one) gets this one, so no welcome link read in an outbox opens it any more."""
     email = check_email(email)
     user = find_user(email)
     if user is None:
-        check_password(password, user_inputs=(email,))
-        user = User(email=email, password_hash=hash_password(password))
+        check_password(password, user_inputs=(email,), center_names=(center.name,))
+        user = User(email=email, password_hash=hash_password(password), password_set_at=utcnow())
         db.session.add(user)
+    elif user.password_set_at is None:
+        check_password(password, user_inputs=(email,), center_names=(center.name,))
+        user.password_hash, user.password_set_at = hash_password(password), utcnow()
+        user.session_version += 1
     if center.id is not None and center.id in user.center_ids(CenterRole.COORDINATOR):
         raise AccountError("email", f'{email} is already a coordinator of "{center.name}"')
     user.memberships.append(Membership(center=center, role=CenterRole.COORDINATOR))

@@ -47,11 +47,11 @@ def problems_taking(state: TermState, facilitator: Facilitator, taking: Iterable
                               group=key.group, date=date_text(key.date)))
             continue
         activity = state.activity(meeting.activity_id)
-        what = _("%(activity)s on %(date)s", activity=activity["name"], date=date_text(key.date))
-        missing = sorted(set(activity.get("required_skills", [])) - set(facilitator.skills))
+        what = _("%(activity)s on %(date)s", activity=activity.name, date=date_text(key.date))
+        missing = sorted(set(activity.required_skills) - set(facilitator.skills))
         if missing:
             problems.append(_("%(what)s needs the skills %(skills)s.", what=what, skills=", ".join(missing)))
-        language = activity.get("language")
+        language = activity.language
         if language and language not in facilitator.languages:
             problems.append(_("%(what)s is held in %(language)s.", what=what, language=language))
         if key.slot not in available:

@@ -3,14 +3,21 @@ on first load and kept in the instance folder (never in the repository)."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from scheduler.extensions import db
+from scheduler.models import Center, ScheduleVersion, VersionStatus
+from scheduler.services import versions
 from scheduler.services.accounts import create_coordinator
+from scheduler.services.planning import read_center
 from scheduler.services.scenarios import find_center, import_scenario
 from solver import read_scenario_file
 
@@ -51,3 +58,51 @@ def load_demo(scenario_path: str, instance_path: str) -> DemoSignIn:
     with os.fdopen(fd, "w") as handle:
         json.dump({"email": DEMO_EMAIL, "password": password}, handle)
     return DemoSignIn(center.name, DEMO_EMAIL, password, created=True)
+
+
+PAST_TERM_WEEKS = 12
+
+
+def past_term_dates(center: Center, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Twelve weeks, Monday to Sunday, ending before both today and the center's own term."""
+    before = min(today, center.term_start)
+    end = before - dt.timedelta(days=before.weekday() + 1)  # the Sunday before
+    return end - dt.timedelta(weeks=PAST_TERM_WEEKS) + dt.timedelta(days=1), end
+
+
+def load_past_term(center: Center, today: dt.date | None = None) -> tuple[ScheduleVersion, bool]:
+    """Give the demo center a published schedule for a past term, with every meeting's attendance
+    generated (seeded), so the register, the at-risk list and the term's report have a term to show.
+    Returns the version and whether it was made now (False: it was there already). Commits."""
+    from scheduler.services.monitoring import demo_attendance
+    from solver.greedy import greedy_schedule
+
+    for version in db.session.scalars(select(ScheduleVersion).where(
+            ScheduleVersion.center_id == center.id, ScheduleVersion.status == VersionStatus.PUBLISHED)):
+        if versions.term_of(version).term_end < center.term_start:
+            return version, False
+    start, end = past_term_dates(center, today or dt.date.today())
+    live = read_center(center)
+    scenario = dataclasses.replace(live, center=dataclasses.replace(live.center, term_start=start, term_end=end,
+                                                                    holidays=()))
+    schedule = greedy_schedule(scenario)
+    if schedule is None:
+        raise RuntimeError("the demo center's data gives no schedule for a past term")
+    number = (db.session.scalar(select(func.max(ScheduleVersion.number))
+                                .where(ScheduleVersion.center_id == center.id)) or 0) + 1
+    version = ScheduleVersion(center_id=center.id, number=number, status=VersionStatus.PUBLISHED,
+                              published_at=dt.datetime.combine(start - dt.timedelta(days=7), dt.time(9), tzinfo=dt.UTC),
+                              solver_status=schedule.status, objective=schedule.objective, bound=schedule.bound,
+                              scenario=scenario.to_dict(), schedule=schedule.to_dict(),
+                              presentation=versions.presentation_of(center))  # as publishing holds it
+    db.session.add(version)
+    db.session.flush()
+    demo_attendance.generate(version, until=end)
+    db.session.commit()
+    return version, True
+
+
+def load_demo_past_term(scenario_path: str) -> tuple[ScheduleVersion, bool] | None:
+    """:func:`load_past_term` for the demo center; None when the demo center is not loaded."""
+    center = find_center(read_scenario_file(scenario_path).center.name)
+    return None if center is None else load_past_term(center)

@@ -26,7 +26,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
@@ -50,7 +50,7 @@ from scheduler.models.accounts import utcnow
 from scheduler.services import feeds
 from scheduler.services.meetings import Meeting
 from scheduler.services.term import TermState, aware, term_state
-from scheduler.services.versions import current_published
+from scheduler.services.versions import VersionData, current_published
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ def _first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-def _reviser(row: FeedToken, first_stamp: dt.datetime, used: dict[str, feeds.Revision]) -> feeds.Reviser:
-    """Each series' revision in this feed, advanced (and stored) where its fingerprint changed since
+def _reviser(row: FeedToken, used: dict[str, feeds.Revision]) -> feeds.Reviser:
+    """Each component's revision in this feed, advanced (and stored) where its fingerprint changed since
     this feed last served it. The revisions handed out are also left in ``used``."""
 
-    def revise(prints: Mapping[str, str]) -> dict[str, feeds.Revision]:
+    def revise(prints: Mapping[str, feeds.Print]) -> dict[str, feeds.Revision]:
         for _attempt in range(2):
             stored = {r.uid: r for r in db.session.scalars(
                 select(FeedSeries).where(FeedSeries.token_id == row.id, FeedSeries.uid.in_(list(prints))))}
@@ -78,11 +78,12 @@ def _reviser(row: FeedToken, first_stamp: dt.datetime, used: dict[str, feeds.Rev
                 select(FeedSeries.id).where(FeedSeries.token_id == row.id).limit(1)) is not None
             now = utcnow()
             changed = False
-            for uid, fingerprint in prints.items():
+            for uid, shown in prints.items():
                 found = stored.get(uid)
+                fingerprint = shown.fingerprint
                 if found is None:
                     db.session.add(FeedSeries(token_id=row.id, uid=uid, fingerprint=fingerprint, sequence=0,
-                                              modified_at=now if served_before else first_stamp))
+                                              modified_at=now if served_before else shown.since))
                     changed = True
                 elif found.fingerprint != fingerprint:
                     # Never backwards, even where a publish was stamped ahead of this clock: clients
@@ -117,9 +118,9 @@ class _Names:
     discreet: frozenset[str]
 
     @classmethod
-    def of(cls, center: Center) -> _Names:
-        return cls({a.code: a.calendar_label or a.name for a in center.activities},
-                   frozenset(a.code for a in center.activities if a.calendar_label))
+    def of(cls, data: VersionData) -> _Names:
+        return cls({a.id: data.label(a.id) for a in data.scenario.activities},
+                   frozenset(a.id for a in data.scenario.activities if data.discreet(a.id)))
 
     def activity(self, code: str) -> str:
         return self.labels.get(code, code)
@@ -130,12 +131,8 @@ class _Names:
         return meeting.group_id
 
 
-def _location(center: Center, state: TermState, room: str) -> str:
-    return ", ".join(part for part in (_room_name(state, room), center.name, center.address) if part)
-
-
-def _room_name(state: TermState, code: str) -> str:
-    return next((r["name"] for r in state.scenario["rooms"] if r["id"] == code), code)
+def _location(data: VersionData, room: str) -> str:
+    return ", ".join(part for part in (data.room_name(room), data.center.name, data.address) if part)
 
 
 # Rendered feeds by (token, everything they are made of): calendar apps poll often and most polls
@@ -147,7 +144,8 @@ CACHE_SIZE = 1024
 
 def _fingerprint_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
     """Built once: polls are frequent, and building a statement costs more than running it."""
-    center_id, participant_id = bindparam("center_id"), bindparam("participant_id")
+    center_id: Any = bindparam("center_id")
+    participant_id: Any = bindparam("participant_id")
     latest = select(ScheduleVersion.id).where(
         ScheduleVersion.center_id == center_id, ScheduleVersion.status == VersionStatus.PUBLISHED,
     ).order_by(ScheduleVersion.published_at.desc(), ScheduleVersion.number.desc()).limit(1).scalar_subquery()
@@ -167,7 +165,7 @@ def _fingerprint_statements() -> tuple[Select[Any], Select[Any], Select[Any]]:
               .where(Activity.center_id == center_id).order_by(Activity.code))
     names = (select(Participant.code, Participant.name)
              .where(Participant.center_id == center_id).order_by(Participant.code))
-    return state, labels, names
+    return cast("Select[Any]", state), cast("Select[Any]", labels), cast("Select[Any]", names)
 
 
 _STATE, _LABELS, _NAMES = _fingerprint_statements()
@@ -206,52 +204,72 @@ def feed_for(row: FeedToken) -> FeedBody:
 def _build(row: FeedToken, center: Center, version: ScheduleVersion | None, locale: str | None) -> FeedBody:
     with force_locale(locale or "en"):
         if version is None:
-            return _finish(center, _render_empty(center), aware(_epoch(center)))
+            return _finish(_render_empty(center), aware(_epoch(center.term_start)))
         state = term_state(version)
-        names = _Names.of(center)
         used: dict[str, feeds.Revision] = {}
-        revise = _reviser(row, aware(version.published_at or utcnow()), used)
+        feed = _Feed(center, version, state, _Names.of(state.data), _reviser(row, used))
         if row.participant is not None:
-            body = _participant_feed(center, version, state, row.participant.code, names, revise)
+            body = _participant_feed(feed, row.participant.code)
         elif row.facilitator is not None:
-            body = _facilitator_feed(center, version, state, row.facilitator.code, names, revise)
+            body = _facilitator_feed(feed, row.facilitator.code)
         else:
-            body = _staff_feed(center, version, state, row.scope, row.subject, names, revise)
-    stamps = [r.modified for r in used.values()] + [
-        m.change.changed_at for m in state.meetings if m.change and m.change.changed_at]
-    return _finish(center, body, max(stamps, default=aware(version.published_at or utcnow())))
+            body = _staff_feed(feed, row.scope, row.subject)
+    # The latest change this feed shows (its own components, and the list of them), not any in the center.
+    return _finish(body, max((r.modified for r in used.values()), default=feed.published))
 
 
-def _epoch(center: Center) -> dt.datetime:
+@dataclass(frozen=True)
+class _Feed:
+    """What every kind of feed is made from: the published version as it stands, and how it is named."""
+
+    center: Center  # the row: its id, and whether facilitators' feeds may name members
+    version: ScheduleVersion
+    state: TermState
+    names: _Names
+    revise: feeds.Reviser
+
+    @property
+    def data(self) -> VersionData:
+        return self.state.data
+
+    @property
+    def published(self) -> dt.datetime:
+        return aware(self.version.published_at or self.version.created_at)
+
+    def location(self, room: str) -> str:
+        return _location(self.data, room)
+
+    def render(self, meetings: list[Meeting], text: Callable[[Meeting], feeds.EventText],
+               standalone: list[Meeting] | None = None) -> bytes:
+        """Zone, term, center name and address come from the version, never the live center."""
+        center = self.data.center
+        return feeds.render(center_id=self.center.id, uid_secret=_uid_secret(), name=_calendar_name(center.name),
+                            tzid=center.timezone, term_start=center.term_start, term_end=center.term_end,
+                            meetings=meetings, text=text, stamp=self.published, revise=self.revise,
+                            standalone=standalone or [])
+
+
+def _epoch(term_start: dt.date) -> dt.datetime:
     """A fixed stamp for a feed with nothing published yet, so it too is byte-identical across requests."""
-    return dt.datetime(center.term_start.year, 1, 1, tzinfo=dt.UTC)
+    return dt.datetime(term_start.year, 1, 1, tzinfo=dt.UTC)
 
 
-def _finish(center: Center, body: bytes, modified: dt.datetime) -> FeedBody:
+def _finish(body: bytes, modified: dt.datetime) -> FeedBody:
     return FeedBody(body, '"' + hashlib.sha256(body).hexdigest()[:40] + '"', modified.replace(microsecond=0))
 
 
-def _calendar_name(center: Center) -> str:
-    return _("Groups at %(center)s", center=center.name)
+def _calendar_name(center_name: str) -> str:
+    return _("Groups at %(center)s", center=center_name)
 
 
 def _uid_secret() -> bytes:
     return str(current_app.config["SECRET_KEY"]).encode()
 
 
-def _render(center: Center, version: ScheduleVersion, meetings: list[Meeting],
-            text: Callable[[Meeting], feeds.EventText], revise: feeds.Reviser,
-            standalone: list[Meeting] | None = None) -> bytes:
-    return feeds.render(center_id=center.id, uid_secret=_uid_secret(), name=_calendar_name(center),
-                        tzid=center.timezone, term_start=center.term_start, term_end=center.term_end,
-                        meetings=meetings, text=text, stamp=aware(version.published_at or utcnow()),
-                        revise=revise, standalone=standalone or [])
-
-
 def _render_empty(center: Center) -> bytes:
-    return feeds.render(center_id=center.id, uid_secret=_uid_secret(), name=_calendar_name(center),
+    return feeds.render(center_id=center.id, uid_secret=_uid_secret(), name=_calendar_name(center.name),
                         tzid=center.timezone, term_start=center.term_start, term_end=center.term_end, meetings=[],
-                        text=_no_text, stamp=_epoch(center))
+                        text=_no_text, stamp=_epoch(center.term_start))
 
 
 def _no_text(meeting: Meeting) -> feeds.EventText:
@@ -262,26 +280,26 @@ def _leaders(state: TermState, meeting: Meeting) -> str:
     return ", ".join(_first_name(state.facilitator_name(f)) for f in meeting.facilitators)
 
 
-def _participant_feed(center: Center, version: ScheduleVersion, state: TermState, code: str, names: _Names,
-                      revise: feeds.Reviser) -> bytes:
-    mine = [m for m in state.meetings if code in m.members]
+def _participant_feed(feed: _Feed, code: str) -> bytes:
+    mine = [m for m in feed.state.meetings if code in m.members]
 
     def text(m: Meeting) -> feeds.EventText:
-        leaders = _leaders(state, m)
-        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room),
+        leaders = _leaders(feed.state, m)
+        return feeds.EventText(feed.names.activity(m.activity_id), feed.location(m.room),
                                _("With %(names)s", names=leaders) if leaders else "")
 
-    return _render(center, version, mine, text, revise)
+    return feed.render(mine, text)
 
 
-def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState, code: str, names: _Names,
-                      revise: feeds.Reviser) -> bytes:
-    own_groups = {g["id"] for g in version.schedule["groups"] if code in g["facilitators"]}
+def _facilitator_feed(feed: _Feed, code: str) -> bytes:
+    state, names = feed.state, feed.names
+    own_groups = {g.id for g in feed.data.schedule.groups if code in g.facilitators}
     series = [m for m in state.meetings if m.group_id in own_groups and (code in m.facilitators or m.cancelled)]
     taken_over = [m for m in state.meetings if m.group_id not in own_groups and code in m.facilitators]
     # Members' first names only where the center allows it, and only in the facilitator's own groups,
-    # never in a colleague's group they cover for one date.
-    first_names = _member_first_names(center) if center.feeds_name_members else {}
+    # never in a colleague's group they cover for one date. The option is read live: turning it off is
+    # a privacy decision and takes effect at once.
+    first_names = _member_first_names(feed.center) if feed.center.feeds_name_members else {}
 
     def text(m: Meeting) -> feeds.EventText:
         group = names.group(m)
@@ -290,9 +308,9 @@ def _facilitator_feed(center: Center, version: ScheduleVersion, state: TermState
         if members:
             summary = _("Group %(group)s, %(count)d members: %(names)s", group=group,
                         count=len(m.members), names=", ".join(members))
-        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room), summary)
+        return feeds.EventText(names.activity(m.activity_id), feed.location(m.room), summary)
 
-    return _render(center, version, series, text, revise, taken_over)
+    return feed.render(series, text, taken_over)
 
 
 def _member_first_names(center: Center) -> dict[str, str]:
@@ -302,17 +320,16 @@ def _member_first_names(center: Center) -> dict[str, str]:
         select(Participant.code, Participant.name).where(Participant.center_id == center.id))}
 
 
-def _staff_feed(center: Center, version: ScheduleVersion, state: TermState, scope: str, subject: str | None,
-                names: _Names, revise: feeds.Reviser) -> bytes:
+def _staff_feed(feed: _Feed, scope: str, subject: str | None) -> bytes:
     """The whole center, one group or one room: activity label, room, facilitators' first names and
     member counts; never a participant's name."""
-    meetings = [m for m in state.meetings
+    meetings = [m for m in feed.state.meetings
                 if scope == "center" or (scope == "group" and m.group_id == subject)
                 or (scope == "room" and m.room == subject)]
 
     def text(m: Meeting) -> feeds.EventText:
-        return feeds.EventText(names.activity(m.activity_id), _location(center, state, m.room),
-                               _("Group %(group)s, %(count)d members; with %(names)s", group=names.group(m),
-                                 count=len(m.members), names=_leaders(state, m)))
+        return feeds.EventText(feed.names.activity(m.activity_id), feed.location(m.room),
+                               _("Group %(group)s, %(count)d members; with %(names)s", group=feed.names.group(m),
+                                 count=len(m.members), names=_leaders(feed.state, m)))
 
-    return _render(center, version, meetings, text, revise)
+    return feed.render(meetings, text)

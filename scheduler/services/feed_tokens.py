@@ -13,10 +13,10 @@ import re
 import secrets
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, insert, literal, select
 
 from scheduler.extensions import db
-from scheduler.models import Facilitator, FeedToken, Participant
+from scheduler.models import Facilitator, FeedSeries, FeedToken, Participant
 from scheduler.models.accounts import utcnow
 from scheduler.services.term import TermState
 
@@ -36,7 +36,7 @@ def _hash(token: str) -> str:
 Person = Participant | Facilitator
 
 
-def _owner_filter(person: Person) -> object:
+def _owner_filter(person: Person) -> ColumnElement[bool]:
     if isinstance(person, Participant):
         return FeedToken.participant_id == person.id
     return FeedToken.facilitator_id == person.id
@@ -49,6 +49,8 @@ def live_token(person: Person) -> FeedToken | None:
 
 def issue(person: Person) -> str:
     """A new token for ``person``; any earlier one stops working now. The caller commits."""
+    previous = db.session.scalar(select(FeedToken).where(_owner_filter(person))
+                                 .order_by(FeedToken.id.desc()).limit(1))
     revoke(person)
     nonce = secrets.token_hex(16)
     token = _token(nonce)
@@ -59,7 +61,19 @@ def issue(person: Person) -> str:
         row.facilitator_id = person.id
     db.session.add(row)
     db.session.flush()
+    _carry_revisions(previous, row)
     return token
+
+
+def _carry_revisions(previous: FeedToken | None, new: FeedToken) -> None:
+    """A new link shows the same events as the old one (same UIDs): it carries on their SEQUENCE and
+    LAST-MODIFIED, so a calendar that re-subscribes is never handed an event older than it holds."""
+    if previous is None:
+        return
+    db.session.execute(insert(FeedSeries).from_select(
+        ["token_id", "uid", "fingerprint", "sequence", "modified_at"],
+        select(literal(new.id), FeedSeries.uid, FeedSeries.fingerprint, FeedSeries.sequence, FeedSeries.modified_at)
+        .where(FeedSeries.token_id == previous.id)))
 
 
 def revoke(person: Person) -> int:
@@ -113,7 +127,7 @@ def feed_url_for_participant(participant: Participant, create: bool = True) -> t
 SCOPES = ("center", "group", "room")
 
 
-def _scope_filter(center_id: int, scope: str, subject: str | None) -> list[object]:
+def _scope_filter(center_id: int, scope: str, subject: str | None) -> list[ColumnElement[bool]]:
     return [FeedToken.center_id == center_id, FeedToken.scope == scope,
             FeedToken.subject.is_(None) if subject is None else FeedToken.subject == subject,
             FeedToken.revoked_at.is_(None)]
@@ -128,11 +142,15 @@ def scoped_token(center_id: int, scope: str, subject: str | None) -> str | None:
 def issue_scoped(center_id: int, scope: str, subject: str | None) -> str:
     """A new staff-calendar token (the old one stops working now). The caller commits."""
     assert scope in SCOPES and (subject is None) == (scope == "center")
-    for row in db.session.scalars(select(FeedToken).where(*_scope_filter(center_id, scope, subject))):
+    previous = None
+    for row in db.session.scalars(select(FeedToken).where(*_scope_filter(center_id, scope, subject))
+                                  .order_by(FeedToken.id)):
         row.revoked_at = utcnow()
+        previous = row
     nonce = secrets.token_hex(16)
     token = _token(nonce)
-    db.session.add(FeedToken(center_id=center_id, scope=scope, subject=subject, nonce=nonce,
-                             token_hash=_hash(token)))
+    new = FeedToken(center_id=center_id, scope=scope, subject=subject, nonce=nonce, token_hash=_hash(token))
+    db.session.add(new)
     db.session.flush()
+    _carry_revisions(previous, new)
     return token

@@ -1,6 +1,6 @@
 """Calendar feeds (RFC 5545) rendered from meetings; the only module that imports icalendar.
 
-Rules: ``../shared/spec/feeds.md``. Each group slot is one weekly series with local times in the
+Rules: ``docs/feeds.md``. Each group slot is one weekly series with local times in the
 center's TZID, ``RRULE:FREQ=WEEKLY;BYDAY=..;UNTIL=<UTC>``, and ``EXDATE`` for holidays and
 cancelled dates. A cancelled date is an EXDATE in every feed holding the series, not an override
 with STATUS:CANCELLED: the issue text mentions the latter, but feeds.md says clients disagree on it,
@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,8 +61,27 @@ class Revision:
     modified: dt.datetime  # UTC; also the DTSTAMP, so unchanged feeds are byte-identical
 
 
-# Given each weekly series' fingerprint (by UID), the revision each is at; see ``render``.
-Reviser = Callable[[Mapping[str, str]], Mapping[str, Revision]]
+@dataclass(frozen=True, slots=True)
+class Print:
+    """One component as a feed shows it (everything but DTSTAMP, LAST-MODIFIED and SEQUENCE), and the
+    moment what it shows came about (the publish, or its date's last change), which it carries when a
+    feed shows it in its very first answer."""
+
+    fingerprint: str
+    since: dt.datetime
+
+
+# Given each component's print (by its key: the UID, or UID/date for an override), the revision each
+# is at; see ``render``.
+Reviser = Callable[[Mapping[str, Print]], Mapping[str, Revision]]
+
+# The key of the feed's own entry: a print of which components it holds, so that removing one moves
+# the feed's Last-Modified too.
+WHOLE_FEED = "@feed"
+
+
+def override_key(uid: str, day: dt.date) -> str:
+    return f"{uid}/{day:%Y%m%d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +150,12 @@ def vtimezone(tzid: str, year: int) -> Timezone:
     changes = _transitions(tzid, year)
     if not changes:
         moment = dt.datetime(year, 1, 1, tzinfo=zone)
-        block = TimezoneStandard()
-        block.add("DTSTART", dt.datetime(1970, 1, 1))
-        block.add("TZOFFSETFROM", moment.utcoffset())
-        block.add("TZOFFSETTO", moment.utcoffset())
-        block.add("TZNAME", moment.tzname())
-        component.add_component(block)
+        only = TimezoneStandard()
+        only.add("DTSTART", dt.datetime(1970, 1, 1))
+        only.add("TZOFFSETFROM", moment.utcoffset())
+        only.add("TZOFFSETTO", moment.utcoffset())
+        only.add("TZNAME", moment.tzname())
+        component.add_component(only)
         return component
     earlier = _transitions(tzid, year - 1)
     yearly = len(changes) == 2
@@ -163,13 +183,15 @@ def render(*, center_id: int, uid_secret: bytes, name: str, tzid: str, term_star
     standalone event per meeting in ``standalone``.
 
     ``meetings`` are the dates of those series this feed's reader attends (cancelled ones included);
-    every other weekly date of a series becomes an EXDATE. ``revise`` is handed the fingerprint of each
-    series as this feed shows it (everything but DTSTAMP, LAST-MODIFIED and SEQUENCE) and gives back
-    each one's SEQUENCE and LAST-MODIFIED, so only what this reader can see counts as a change; without
-    it, a series has ``stamp`` and no SEQUENCE. A series' overrides carry its revision too (an override
-    whose SEQUENCE fell below its series' could be dropped as stale)."""
+    every other weekly date of a series becomes an EXDATE. ``revise`` is handed the print of every
+    component as this feed shows it (each series, each override, each standalone event, and the feed's
+    list of them) and gives back each one's SEQUENCE and LAST-MODIFIED, so only what this reader can see
+    counts as a change; without it, a series has ``stamp`` and no SEQUENCE. An override's SEQUENCE is
+    its series' plus its own (an override whose SEQUENCE fell below its series' could be dropped as
+    stale)."""
     zone = ZoneInfo(tzid)
     cal = Calendar()
+    name = plain_text(name)
     for key, value in (("PRODID", PRODID), ("VERSION", "2.0"), ("CALSCALE", "GREGORIAN"),
                        ("METHOD", "PUBLISH"), ("NAME", name), ("X-WR-CALNAME", name),
                        ("X-WR-TIMEZONE", tzid)):
@@ -182,55 +204,92 @@ def render(*, center_id: int, uid_secret: bytes, name: str, tzid: str, term_star
     for meeting in meetings:
         by_series.setdefault((meeting.group_id, meeting.slot_id), []).append(meeting)
     until = dt.datetime.combine(term_end, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
-    drafts: list[tuple[Event, list[Meeting], dt.datetime]] = []
+    series: list[tuple[Event, dt.datetime]] = []
+    overrides: dict[str, list[tuple[str, Event, Meeting]]] = {}
     for (group_id, slot_id), items in sorted(by_series.items()):
         items.sort(key=lambda m: m.date)
         base = items[0]
-        # The series starts on its first weekly date of the term even when this reader's first date
-        # is later (they handed earlier dates over, or joined later): DTSTART stays the same for
-        # every reader and every revision, and the dates they do not attend are EXDATEs.
+        # The series starts on its first weekly date of the term, at the slot's own time, even when this
+        # reader's first date is later (they handed earlier dates over, or joined later) or moved: DTSTART
+        # stays the same for every reader and every revision, and the dates they do not attend are EXDATEs.
+        usual_start, usual_end = base.usual_start or base.start, base.usual_end or base.end
         first = term_start + dt.timedelta(days=(base.date.weekday() - term_start.weekday()) % 7)
-        start = dt.datetime.combine(first, base.start, zone)
-        length = dt.datetime.combine(first, base.end) - dt.datetime.combine(first, base.start)
+        start = dt.datetime.combine(first, usual_start, zone)
+        length = dt.datetime.combine(first, usual_end) - dt.datetime.combine(first, usual_start)
         held = {m.date for m in items if not m.cancelled}
         weekly = [first + dt.timedelta(days=7 * n) for n in range((term_end - first).days // 7 + 1)]
         # The weekly pattern's text comes from an unchanged date, even if the first one is changed.
         pattern = next((m for m in items if m.change is None), base)
-        event = _event(series_uid(uid_secret, center_id, group_id, slot_id), start, start + length, text(pattern))
+        uid = series_uid(uid_secret, center_id, group_id, slot_id)
+        event = _event(uid, start, start + length, text(pattern))
         event.add("RRULE", vRecur({"FREQ": "WEEKLY", "BYDAY": WEEKDAYS[base.date.weekday()], "UNTIL": until}))
         for day in weekly:
             if day not in held:
-                event.add("EXDATE", dt.datetime.combine(day, base.start, zone))
-        drafts.append((event, items, start))
-    prints = {str(e["UID"]): hashlib.sha256(e.to_ical()).hexdigest() for e, _items, _start in drafts}
-    revisions = revise(prints) if revise is not None else {}
-    for event, items, start in drafts:
-        uid = str(event["UID"])
-        revision = revisions.get(uid)
-        _stamp(event, revision.modified if revision else stamp, revision.sequence if revision else None)
-        cal.add_component(event)
+                event.add("EXDATE", dt.datetime.combine(day, usual_start, zone))
+        series.append((event, stamp))
         for meeting in items:
             if meeting.change is None or meeting.cancelled:
                 continue
-            original = dt.datetime.combine(meeting.date, start.time(), zone)
             override = _event(uid, dt.datetime.combine(meeting.date, meeting.start, zone),
                               dt.datetime.combine(meeting.date, meeting.end, zone), text(meeting))
-            override.add("RECURRENCE-ID", original)
-            changed = meeting.change.changed_at or stamp
-            if revision is not None:
-                _stamp(override, max(changed, revision.modified), meeting.change.sequence + revision.sequence)
-            else:
-                _stamp(override, changed, meeting.change.sequence)
-            cal.add_component(override)
+            override.add("RECURRENCE-ID", dt.datetime.combine(meeting.date, usual_start, zone))
+            overrides.setdefault(uid, []).append((override_key(uid, meeting.date), override, meeting))
+    singles: list[tuple[Event, Meeting]] = []
     for meeting in sorted(standalone, key=lambda m: (m.date, m.start, m.group_id)):
         if meeting.cancelled or meeting.change is None:
             continue
-        single = _event(cover_uid(uid_secret, center_id, meeting),
-                        dt.datetime.combine(meeting.date, meeting.start, zone),
-                        dt.datetime.combine(meeting.date, meeting.end, zone), text(meeting))
-        _stamp(single, meeting.change.changed_at or stamp, meeting.change.sequence - 1)
+        singles.append((_event(cover_uid(uid_secret, center_id, meeting),
+                               dt.datetime.combine(meeting.date, meeting.start, zone),
+                               dt.datetime.combine(meeting.date, meeting.end, zone), text(meeting)), meeting))
+
+    prints = {str(e["UID"]): Print(_print(e), since) for e, since in series}
+    prints |= {key: Print(_print(e), m.change.changed_at or stamp) for found in overrides.values()
+               for key, e, m in found if m.change is not None}
+    prints |= {str(e["UID"]): Print(_print(e), m.change.changed_at or stamp) for e, m in singles
+               if m.change is not None}
+    prints[WHOLE_FEED] = Print(hashlib.sha256("\n".join(sorted(prints)).encode()).hexdigest(), stamp)
+    revisions = revise(prints) if revise is not None else {}
+
+    for event, _since in series:
+        uid = str(event["UID"])
+        own = revisions.get(uid)
+        _stamp(event, own.modified if own else stamp, own.sequence if own else None)
+        cal.add_component(event)
+        for key, override, meeting in overrides.get(uid, []):
+            assert meeting.change is not None
+            changed = meeting.change.changed_at or stamp
+            mine = revisions.get(key)
+            if own is not None and mine is not None:
+                # Above its series' SEQUENCE always (an override at or below it may be dropped as stale),
+                # and rising with either.
+                _stamp(override, max(mine.modified, own.modified), own.sequence + mine.sequence + 1)
+            else:
+                _stamp(override, changed, meeting.change.sequence)
+            cal.add_component(override)
+    for single, meeting in singles:
+        assert meeting.change is not None
+        mine = revisions.get(str(single["UID"]))
+        if mine is not None:
+            _stamp(single, mine.modified, mine.sequence)
+        else:
+            _stamp(single, meeting.change.changed_at or stamp, meeting.change.sequence - 1)
         cal.add_component(single)
     return cal.to_ical()
+
+
+def _print(event: Event) -> str:
+    return hashlib.sha256(event.to_ical()).hexdigest()
+
+
+TEXT_LIMIT = 1000  # characters of one text property; more is no use on any screen
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def plain_text(value: str) -> str:
+    """One line of text, safe in any property: stored text should never hold a line break or a control
+    character (the entry forms refuse them), but a feed must not break, or carry a second event, when
+    one gets in some other way. Each run of them becomes one space; the rest is escaped by icalendar."""
+    return _CONTROL.sub(" ", value).strip()[:TEXT_LIMIT]
 
 
 def _event(uid: str, start: dt.datetime, end: dt.datetime, text: EventText) -> Event:
@@ -239,9 +298,9 @@ def _event(uid: str, start: dt.datetime, end: dt.datetime, text: EventText) -> E
     event.add("UID", uid)
     event.add("DTSTART", start)
     event.add("DTEND", end)
-    event.add("SUMMARY", text.summary)
-    event.add("LOCATION", text.location)
-    event.add("DESCRIPTION", text.description)
+    event.add("SUMMARY", plain_text(text.summary))
+    event.add("LOCATION", plain_text(text.location))
+    event.add("DESCRIPTION", plain_text(text.description))
     event.add("TRANSP", "OPAQUE")
     return event
 

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from scheduler.models import Center
-from scheduler.services import audit, editing, languages
+from scheduler.services import audit, editing, languages, planning
 
 # Columns, in the order the page documents them. Lists are separated by ";". page_language is not
 # part of the scenario format: it is the participant's row's own field (the language of their page,
@@ -118,11 +118,7 @@ def import_participants_csv(center: Center, raw: bytes) -> CsvOutcome:
         for p in participants:
             p.setdefault("if_needed", [])
 
-    def change(scenario: dict[str, Any]) -> str:
-        scenario["participants"] = participants
-        return ""
-
-    result = editing.apply_change(center, change)
+    result = planning.save_participants(center, participants)
     if result.ok:
         for code, chosen in locales.items():
             participant = languages.participant_by_code(center, code)

@@ -33,7 +33,10 @@ from scheduler.models import (
     User,
 )
 from scheduler.services.audit import record
-from scheduler.services.editing import current_scenario
+from scheduler.services.monitoring import outcomes
+from scheduler.services.monitoring.retention import export_person, forget_person
+from scheduler.services.planning import read_center
+from scheduler.services.versions import version_data
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -42,7 +45,9 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 def export_participant(center: Center, participant: Participant) -> dict[str, Any]:
     """Everything held about one participant, readable by them (no secrets: token values are never stored)."""
-    person = next(p for p in current_scenario(center)["participants"] if p["id"] == participant.code)
+    live = read_center(center)
+    # Their record as the center's export file has it (the interchange form is what they get a copy of).
+    person = next(p for p in live.to_dict()["participants"] if p["id"] == participant.code)
     versions = db.session.scalars(select(ScheduleVersion).where(ScheduleVersion.center_id == center.id)
                                   .order_by(ScheduleVersion.number))
     return {
@@ -51,8 +56,8 @@ def export_participant(center: Center, participant: Participant) -> dict[str, An
         "participant": person,
         "language": participant.locale,
         "answered_at": _iso(participant.answered_at),
-        "keep_apart": [pair for pair in current_scenario(center)["keep_apart"] if participant.code in pair],
-        "keep_together": [pair for pair in current_scenario(center)["keep_together"] if participant.code in pair],
+        "keep_apart": [list(pair) for pair in live.keep_apart if participant.code in pair],
+        "keep_together": [list(pair) for pair in live.keep_together if participant.code in pair],
         "personal_links": [{"created_at": _iso(link.created_at), "revoked_at": _iso(link.revoked_at)}
                            for link in participant.links],
         "calendar_links": [{"created_at": _iso(t.created_at), "revoked_at": _iso(t.revoked_at)}
@@ -60,12 +65,14 @@ def export_participant(center: Center, participant: Participant) -> dict[str, An
                                                                                == participant.id))],
         "groups_in_schedule_versions": [
             {"version": v.number, "status": v.status.value,
-             "groups": [g["id"] for g in v.schedule.get("groups", []) if participant.code in g["members"]]}
+             "groups": [g.id for g in version_data(v).schedule.groups if participant.code in g.members]}
             for v in versions],
         "emails": [{"subject": m.subject, "status": m.status.value, "created_at": _iso(m.created_at)}
                    for m in db.session.scalars(select(OutboxMessage).where(
                        OutboxMessage.center_id == center.id, OutboxMessage.to_email == participant.email))
                    if participant.email],
+        **export_person(center.id, participant.code),  # attendance and follow-ups
+        **outcomes.export_person(participant),  # reminders chosen and sent, check-ins, ratings
     }
 
 
@@ -123,7 +130,8 @@ def erase_participant(center: Center, participant: Participant, actor: User | No
     scrub = _Scrub(code, participant.name, email, placeholder, label)
     versions = list(db.session.scalars(select(ScheduleVersion).where(ScheduleVersion.center_id == center.id)))
     jobs = list(db.session.scalars(select(SolveJob).where(SolveJob.center_id == center.id)))
-    # Addresses they had earlier (snapshots keep them), so emails sent there go too.
+    # Addresses they had earlier (snapshots keep them), so emails sent there go too. Read from the stored
+    # JSON itself, which is what erasure rewrites (a build's input is only ever JSON).
     addresses = {email.lower()} | {str(person.get("email", "")).lower() for snapshot in versions + jobs
                                    for person in snapshot.scenario.get("participants", []) if person.get("id") == code}
     for version in versions:
@@ -134,6 +142,7 @@ def erase_participant(center: Center, participant: Participant, actor: User | No
     # A pin keeping them in their groups means nothing once they are gone.
     db.session.execute(delete(Pin).where(Pin.center_id == center.id, Pin.kind == PinKind.PARTICIPANT_GROUPS,
                                          Pin.subject == code))
+    forget_person(center.id, code)  # their attendance becomes anonymous counts; follow-ups go
     for model in (MemberChange, SeatOffer):
         for row in db.session.scalars(select(model).where(model.center_id == center.id,
                                                           model.participant_code == code)):

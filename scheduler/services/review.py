@@ -223,3 +223,54 @@ def compare_versions(old: VersionView, new: VersionView) -> Comparison:
     return Comparison(moved=moved, groups_added=sorted(new_groups.keys() - old_groups.keys()),
                       groups_removed=sorted(old_groups.keys() - new_groups.keys()), groups_changed=changed,
                       labels=labels)
+
+
+# --------------------------------------------------------------------------- what changed in the data
+
+
+@dataclass(frozen=True)
+class DataChanges:
+    """What differs between two versions of a center's planning data, item by item and in words.
+
+    Compared on normalised items (``planning.versions.normal``): a person whose stored data lacks an
+    optional list and one with that list empty are the same, so saving unchanged answers lists nobody."""
+
+    added: dict[str, list[str]]  # section -> names
+    removed: dict[str, list[str]]
+    changed: dict[str, list[str]]  # section -> "Name (what changed: before → after; ...)"
+    other: list[str] = field(default_factory=list)  # the center's settings and the pairs
+
+    @property
+    def any(self) -> bool:
+        return bool(self.other) or any(v for d in (self.added, self.removed, self.changed) for v in d.values())
+
+
+DATA_SECTIONS = ("slots", "rooms", "activities", "facilitators", "participants")
+
+
+def _label(entity: Any) -> str:
+    return str(getattr(entity, "name", "") or entity.id)
+
+
+def data_changes(old: Scenario, new: Scenario) -> DataChanges:
+    """Exactly who and what changed from ``old`` to ``new``."""
+    from scheduler.services.planning.versions import describe, normal
+
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    changed: dict[str, list[str]] = {}
+    for section in DATA_SECTIONS:
+        before = {e.id: e for e in getattr(old, section)}
+        after = {e.id: e for e in getattr(new, section)}
+        added[section] = [_label(after[code]) for code in after if code not in before]
+        removed[section] = [_label(before[code]) for code in before if code not in after]
+        changed[section] = []
+        for code in after:
+            if code in before and before[code] != after[code]:
+                lines = describe(normal(before[code]), normal(after[code]))
+                changed[section].append(f"{_label(after[code])} ({'; '.join(lines)})")
+    other = [str(_l("Center: %(what)s", what=line)) for line in describe(normal(old.center), normal(new.center))]
+    pairs_before = {k: [list(p) for p in getattr(old, k)] for k in ("keep_apart", "keep_together")}
+    pairs_after = {k: [list(p) for p in getattr(new, k)] for k in ("keep_apart", "keep_together")}
+    other += describe(pairs_before, pairs_after)
+    return DataChanges(added, removed, changed, other)

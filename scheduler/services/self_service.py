@@ -5,7 +5,10 @@ twice updates, never duplicates. Coordinators invite, remind, and see who has an
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import url_for
 from flask_babel import force_locale
@@ -13,10 +16,12 @@ from flask_babel import gettext as _
 
 from scheduler.models import Center, Participant, User
 from scheduler.models.accounts import utcnow
-from scheduler.services import accounts, mail
+from scheduler.services import accounts, mail, planning
 from scheduler.services import editing as svc
+from scheduler.services.review import DataChanges, data_changes
 from scheduler.services.term import term_state
 from scheduler.services.versions import current_published
+from solver.scenario import Scenario, build_scenario
 
 LEVELS = ("available", "if_needed", "no")
 
@@ -76,8 +81,10 @@ def parse(form: dict[str, str] | object, data: dict) -> Answers:
             continue
         rank = int(raw)
         if rank in seen:
+            other = next((a["name"] for a in data["activities"] if a["id"] == seen[rank]), seen[rank])
             answers.errors[f"rank-{activity['id']}"] = _(
-                "You gave number %(n)d to two groups. Give each group a different number.", n=rank)
+                "You gave number %(n)d to %(other)s too. Give each group a different number; nothing was saved.",
+                n=rank, other=other)
         seen[rank] = activity["id"]
         answers.ranks[activity["id"]] = rank
     features, languages = choices(data)
@@ -86,20 +93,18 @@ def parse(form: dict[str, str] | object, data: dict) -> Answers:
     return answers
 
 
-def save(center: Center, participant: Participant, answers: Answers) -> svc.EditResult | None:
-    """Write valid answers (one transaction, the caller commits); None when the page has errors."""
+def save(center: Center, participant: Participant, answers: Answers,
+         read_as: Mapping[str, Any] | None = None) -> svc.EditResult | None:
+    """Write valid answers through the gateway (one transaction, the caller commits); None when the
+    page has errors. ``read_as``: the person's item the page was read at; a stale page is refused
+    (``result.stale``) and nothing is written."""
     if answers.errors:
         return None
-    data = svc.current_scenario(center)
-    index = svc.find_index(data, "participants", participant.code)
-    assert index is not None
-    person = dict(data["participants"][index])
-    person["available"] = [s for s, v in answers.levels.items() if v == "available"]
-    person["if_needed"] = [s for s, v in answers.levels.items() if v == "if_needed"]
-    person["preferences"] = [a for a, _n in sorted(answers.ranks.items(), key=lambda item: item[1])]
-    person["needs"] = answers.needs
-    person["languages"] = answers.languages
-    result = svc.apply_change(center, svc.put_item("participants", index, person), before=data)
+    fields = {"available": [s for s, v in answers.levels.items() if v == "available"],
+              "if_needed": [s for s, v in answers.levels.items() if v == "if_needed"],
+              "preferences": [a for a, _n in sorted(answers.ranks.items(), key=lambda item: item[1])],
+              "needs": answers.needs, "languages": answers.languages}
+    result = planning.save_item(center, "participants", participant.code, fields, read_as=read_as)
     if result.ok:
         participant.answered_at = utcnow()
     return result
@@ -128,15 +133,14 @@ def my_meetings(center: Center, participant: Participant, today: dt.date | None 
     if version is None:
         return None
     state = term_state(version)
-    labels = {a.code: a.calendar_label or a.name for a in center.activities}
-    rooms = {r["id"]: r["name"] for r in state.scenario["rooms"]}
+    data = state.data  # labels and rooms as published, like the participant's calendar
     today = today or dt.date.today()
     found = []
     for m in state.meetings:
         if participant.code in m.members and m.date >= today:
             leaders = ", ".join(state.facilitator_name(f).split()[0] for f in m.facilitators)
             found.append(MyMeeting(m.date, m.start.strftime("%H:%M"), m.end.strftime("%H:%M"),
-                                   labels.get(m.activity_id, m.activity_id), rooms.get(m.room, m.room), leaders,
+                                   data.label(m.activity_id), data.room_name(m.room), leaders,
                                    m.cancelled))
     return found[:limit]
 
@@ -152,7 +156,7 @@ def invite(center: Center, participant: Participant, *, reminder: bool = False) 
                    else _("%(center)s: tell us when you can come", center=center.name))
         body = _("Hello %(name)s,\n\nPlease open your personal page and tell us which times suit you and which "
                  "groups you would like to join. It takes about a minute:\n\n%(link)s\n\nThis link is only for "
-                 "you. Please do not share it.\n\n%(center)s", name=participant.name.split()[0], link=link,
+                 "you. Please do not share it.\n\n%(center)s", name=participant.name, link=link,
                  center=center.name)
     return mail.send(center.id, participant.email, participant.name, subject, body)
 
@@ -175,37 +179,116 @@ class Changes:
     """What differs between the center's data now and the scenario the latest version was built from."""
 
     since_version: int
-    added: dict[str, list[str]]    # section -> names
-    removed: dict[str, list[str]]
-    changed: dict[str, list[str]]
+    data: DataChanges
+
+    @property
+    def added(self) -> dict[str, list[str]]:
+        return self.data.added
+
+    @property
+    def removed(self) -> dict[str, list[str]]:
+        return self.data.removed
+
+    @property
+    def changed(self) -> dict[str, list[str]]:
+        return self.data.changed
+
+    @property
+    def other(self) -> list[str]:
+        return self.data.other
 
     @property
     def any(self) -> bool:
-        return any(self.added.values()) or any(self.removed.values()) or any(self.changed.values())
-
-
-SECTIONS = ("slots", "rooms", "activities", "facilitators", "participants")
-
-
-def _label(item: dict) -> str:
-    return str(item.get("name") or item["id"])
+        return self.data.any
 
 
 def changes_since_last_solve(center: Center) -> Changes | None:
+    from scheduler.services.planning import read_center
     from scheduler.services.versions import list_versions
 
     versions = list_versions(center)
     if not versions:
         return None
     latest = versions[0]
-    now = svc.current_scenario(center)
-    added: dict[str, list[str]] = {}
-    removed: dict[str, list[str]] = {}
-    changed: dict[str, list[str]] = {}
-    for section in SECTIONS:
-        old = {item["id"]: item for item in latest.scenario.get(section, [])}
-        new = {item["id"]: item for item in now.get(section, [])}
-        added[section] = [_label(new[i]) for i in new if i not in old]
-        removed[section] = [_label(old[i]) for i in old if i not in new]
-        changed[section] = [_label(new[i]) for i in new if i in old and new[i] != old[i]]
-    return Changes(latest.number, added, removed, changed)
+    # Both typed, so the comparison is of normalised data (a missing if_needed equals an empty one).
+    return Changes(latest.number, data_changes(build_scenario(latest.scenario), read_center(center)))
+
+
+# --------------------------------------------------------------------------- a page read earlier
+
+# A person's own answers as their page shows them; only these are compared and kept when a save is
+# refused, and only their own item is ever read, so nothing about anyone else can appear.
+_OWN_LISTS = ("available", "if_needed", "preferences", "needs", "languages", "skills")
+
+
+def own_snapshot(scenario: Scenario, section: str, code: str) -> dict[str, Any] | None:
+    """The person's item as the gateway normalises it: what their page is read at."""
+    return planning.item_snapshot(scenario, section, code)
+
+
+def read_as_text(snapshot: Mapping[str, Any] | None) -> str:
+    return json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot is not None else ""
+
+
+def read_as_value(raw: str | None) -> dict[str, Any] | None:
+    """What the page was read at; None when the page sent nothing (then nothing is compared). A
+    garbled value is an empty item: it never matches, so the save is refused and the page shown again."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _own_lists(item: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The lists of an item sent back by a browser, each as a list of texts whatever was sent."""
+    lists = {}
+    for key in _OWN_LISTS:
+        value = item.get(key)
+        lists[key] = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return lists
+
+
+def what_changed(read_as: Mapping[str, Any], current: Mapping[str, Any], data: dict,
+                 day_names: Mapping[str, Any]) -> list[str]:
+    """What differs in the person's own answers since their page was read, in their words."""
+    was, now = current_answers(_own_lists(read_as)), current_answers(_own_lists(current))
+    words = {"available": _("Yes"), "if_needed": _("If need be"), "no": _("No")}
+    lines = []
+    for slot in data["slots"]:
+        before, after = was.levels.get(slot["id"], "no"), now.levels.get(slot["id"], "no")
+        if before != after:
+            lines.append(_("%(day)s %(start)s–%(end)s: now “%(now)s” (it was “%(was)s” when you opened this page).",
+                           day=day_names.get(slot["day"], slot["day"]), start=slot["start"], end=slot["end"],
+                           now=words[after], was=words[before]))
+    if was.ranks != now.ranks:
+        names = {a["id"]: a["name"] for a in data["activities"]}
+        wanted = [names.get(a, a) for a, _n in sorted(now.ranks.items(), key=lambda item: item[1])]
+        lines.append(_("The groups you want, in order: now %(groups)s.", groups=", ".join(wanted) or _("none")))
+    old_lists, new_lists = _own_lists(read_as), _own_lists(current)
+    for key, label in (("needs", _("What you need")), ("languages", _("Your languages")),
+                       ("skills", _("Your skills"))):
+        if key in current and sorted(old_lists[key]) != sorted(new_lists[key]):
+            lines.append(_("%(what)s: now %(values)s.", what=label, values=", ".join(new_lists[key]) or _("none")))
+    if not lines:
+        lines.append(_("Other details on your page were changed."))
+    return lines
+
+
+def keep_typed(submitted: Answers, read_as: Mapping[str, Any], current: Mapping[str, Any]) -> Answers:
+    """The current answers, with what the person typed kept wherever that part did not change
+    meanwhile: they redo only what clashed."""
+    was, now = current_answers(_own_lists(read_as)), current_answers(_own_lists(current))
+    levels = {slot: (submitted.levels.get(slot, "no") if was.levels.get(slot, "no") == level else level)
+              for slot, level in {**{s: "no" for s in submitted.levels}, **now.levels}.items()}
+    return Answers(levels, submitted.ranks if was.ranks == now.ranks else now.ranks,
+                   submitted.needs if sorted(was.needs) == sorted(now.needs) else now.needs,
+                   submitted.languages if sorted(was.languages) == sorted(now.languages) else now.languages)
+
+
+def kept_list(key: str, submitted: list[str], read_as: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """One list (a facilitator's skills) kept as typed unless it changed meanwhile."""
+    was, now = _own_lists(read_as)[key], _own_lists(current)[key]
+    return submitted if sorted(was) == sorted(now) else now

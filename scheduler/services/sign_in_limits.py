@@ -13,6 +13,12 @@ is trying (after OWASP's "device cookies" against online guessing):
   many addresses). When that is used up, new devices wait for the window; known devices do not.
 - Per address, over every account: 30 wrong passwords per 5 minutes (one address trying many
   accounts).
+- The password asked again before a sensitive action (``/confirm-password``), per account: 10 wrong
+  passwords per 15 minutes. The session is already signed in, so a stolen session cookie must not
+  turn into unlimited guessing of the password that guards exports and erasure.
+
+With Redis configured and unreachable, these limits cannot be counted for the whole server, so
+``begin`` raises ``ratelimit.LimitsUnavailable`` (a 503 page that says so, with ``Retry-After``).
 
 Every limit is a fixed window (``scheduler/ratelimit.py``, in Redis when configured), so every
 lock-out ends on its own, at the latest 15 minutes after the last wrong password counted.
@@ -39,6 +45,7 @@ DEVICE_LIMIT = (10, 900)
 CLIENT_LIMIT = (10, 900)
 ACCOUNT_LIMIT = (100, 900)
 ADDRESS_LIMIT = (30, 300)
+CONFIRM_LIMIT = (10, 900)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -103,4 +110,13 @@ def begin(email: str, address: str, device_cookie: str | None) -> Attempt:
     attempt = Attempt(taken, max(refused, key=lambda v: v.retry_after_s) if refused else None)
     if attempt.refusal is not None:
         attempt.not_a_failure()  # a refused attempt checks no password, so it is nobody's failure
+    return attempt
+
+
+def begin_confirmation(user: User) -> Attempt:
+    """Count an attempt of a signed-in ``user`` to give their password again; ``not_a_failure`` unless wrong."""
+    taken = ratelimit.take("confirm-password", str(user.id), *CONFIRM_LIMIT)
+    attempt = Attempt([taken], None if taken.verdict.allowed else taken.verdict)
+    if attempt.refusal is not None:
+        attempt.not_a_failure()
     return attempt

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -23,6 +24,7 @@ from scheduler.models.swaps import MeetingOverride, SwapHalf, SwapItem, SwapKind
 from scheduler.services.audit import record
 from scheduler.services.cover import problems_taking
 from scheduler.services.term import MeetingKey, TermState, term_state
+from solver.scenario import format_minutes
 
 
 class SwapError(ValueError):
@@ -103,7 +105,7 @@ def expire_due(center: Center, now: dt.datetime | None = None) -> int:
                SwapRequest.expires_at <= now)
         .values(status=SwapStatus.EXPIRED, decided_at=now)
         .execution_options(synchronize_session="fetch"))
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's result is a CursorResult
 
 
 def _claim(request: SwapRequest, new_status: SwapStatus, now: dt.datetime, accepted_by: Facilitator | None = None,
@@ -114,7 +116,7 @@ def _claim(request: SwapRequest, new_status: SwapStatus, now: dt.datetime, accep
     result = db.session.execute(
         update(SwapRequest).where(SwapRequest.id == request.id, SwapRequest.status == from_status)
         .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if getattr(result, "rowcount", 0) != 1:
         return False
     db.session.refresh(request)
     return True
@@ -185,6 +187,7 @@ def _apply(request: SwapRequest, state: TermState, taker: Facilitator, now: dt.d
 
 def set_override(version_id: int, center_id: int, key: MeetingKey, *, facilitators: list[str] | None = None,
                  cancelled: bool | None = None, now: dt.datetime) -> MeetingOverride:
+    """The stored change of one meeting, made or revised (its sequence grows with each revision)."""
     override = db.session.scalar(select(MeetingOverride).where(
         MeetingOverride.version_id == version_id, MeetingOverride.group_code == key.group,
         MeetingOverride.slot_code == key.slot, MeetingOverride.date == key.date))
@@ -253,6 +256,86 @@ def cancel_meeting(version: ScheduleVersion, key: MeetingKey, coordinator: User,
     return override
 
 
+@dataclass(frozen=True)
+class Move:
+    """Where and when one meeting is to take place instead, that same day."""
+
+    room: str  # a room of the published version
+    start: dt.time
+    end: dt.time
+
+
+def _minutes(moment: dt.time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _span(start: dt.time, end: dt.time) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def move_problems(state: TermState, key: MeetingKey, move: Move) -> list[str]:
+    """Why the meeting cannot take place as ``move`` says; empty when it can. Checked against every
+    other meeting held that day at an overlapping time: the room, the facilitators and the members
+    must all be free."""
+    data = state.data
+    meeting = state.by_key.get(key)
+    when = date_text(key.date)
+    if meeting is None or meeting.cancelled:
+        return [_("The meeting of %(group)s on %(date)s does not take place.", group=key.group, date=when)]
+    problems: list[str] = []
+    rooms = {r.id: r for r in data.scenario.rooms}
+    if move.room not in rooms:
+        problems.append(_("Choose one of the center's rooms."))
+    if move.start >= move.end:
+        problems.append(_("The meeting must end after it starts (%(span)s).", span=_span(move.start, move.end)))
+    if problems:
+        return problems
+    if (move.room, move.start, move.end) == (meeting.room, meeting.start, meeting.end):
+        return [_("That is where and when the meeting already takes place.")]
+    room = rooms[move.room]
+    if room.capacity < len(meeting.members):
+        problems.append(_("%(room)s holds %(capacity)d; the group has %(count)d members.", room=room.name,
+                          capacity=room.capacity, count=len(meeting.members)))
+    for other in state.meetings:
+        if (other.date != key.date or other.cancelled or MeetingKey.of(other) == key
+                or not (other.start < move.end and move.start < other.end)):
+            continue
+        then = _("%(group)s (%(span)s)", group=other.group_id, span=_span(other.start, other.end))
+        if other.room == move.room:
+            problems.append(_("%(room)s is taken then by %(other)s.", room=room.name, other=then))
+        for code in sorted(set(other.facilitators) & set(meeting.facilitators)):
+            problems.append(_("%(name)s leads %(other)s then.", name=data.facilitator_name(code), other=then))
+        shared = set(other.members) & set(meeting.members)
+        if shared:
+            problems.append(_("%(count)d of the group's members are in %(other)s then.", count=len(shared),
+                              other=then))
+    return problems
+
+
+def move_meeting(version: ScheduleVersion, key: MeetingKey, move: Move, coordinator: User | None,
+                 now: dt.datetime | None = None) -> MeetingOverride:
+    """The coordinator moves one date of a group to another room or time that day (the weekly pattern
+    stays). Refused, with every reason, where the room, a facilitator or a member is busy then."""
+    now = now or utcnow()
+    state = term_state(version)
+    problems = move_problems(state, key, move)
+    if problems:
+        raise SwapError(" ".join(problems))
+    meeting = state.by_key[key]
+    group = state.data.groups[key.group]
+    override = set_override(version.id, version.center_id, key, now=now)
+    override.room_code = None if move.room == group.room else move.room
+    usual = (meeting.usual_start, meeting.usual_end)
+    if (move.start, move.end) == usual:
+        override.start_minute = override.end_minute = None
+    else:
+        override.start_minute, override.end_minute = _minutes(move.start), _minutes(move.end)
+    record(version.center_id, coordinator, "meeting.moved", f"{key.group} {key.slot} {key.date.isoformat()}",
+           {"room": meeting.room, "time": _span(meeting.start, meeting.end)},
+           {"room": move.room, "time": _span(move.start, move.end)})
+    return override
+
+
 def meetings_from(state: TermState, facilitator: Facilitator, first: MeetingKey,
                   until: dt.date | None) -> list[MeetingKey]:
     """``first`` and, up to ``until`` (inclusive), the later dates of the same group and slot that
@@ -271,3 +354,36 @@ def requests_for(center: Center, facilitator: Facilitator | None = None,
     if statuses is not None:
         query = query.where(SwapRequest.status.in_(list(statuses)))
     return list(db.session.scalars(query.order_by(SwapRequest.expires_at, SwapRequest.id)))
+
+
+@dataclass(frozen=True)
+class WeeklyTime:
+    day: str  # MO..SU
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class LedGroup:
+    """One of a facilitator's own groups as their cover page shows it, from the published version."""
+
+    id: str
+    activity: str
+    times: list[WeeklyTime]
+    room: str
+    members: list[str]  # names, sorted
+
+
+def groups_led(state: TermState, facilitator_code: str | None, on: dt.date) -> list[LedGroup]:
+    """The groups ``facilitator_code`` leads (None: every group), with their members on ``on``."""
+    data = state.data
+    found = []
+    for group in data.schedule.groups:
+        if facilitator_code is not None and facilitator_code not in group.facilitators:
+            continue
+        slots = [data.scenario.slot(s) for s in group.sessions]
+        found.append(LedGroup(
+            group.id, data.activity_name(group.activity),
+            [WeeklyTime(s.day_code, format_minutes(s.start), format_minutes(s.end)) for s in slots],
+            data.room_name(group.room), sorted(data.participant_name(p) for p in state.rosters[group.id].on(on))))
+    return found

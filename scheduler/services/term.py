@@ -9,7 +9,6 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,6 +17,8 @@ from scheduler.extensions import db
 from scheduler.models import ScheduleVersion
 from scheduler.models.swaps import MeetingOverride, MemberChange, MemberChangeKind
 from scheduler.services.meetings import Meeting, MeetingChange, expand
+from scheduler.services.versions import VersionData, version_data
+from solver.scenario import Activity
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -43,8 +44,13 @@ def meeting_changes(version: ScheduleVersion) -> list[MeetingChange]:
     overrides = db.session.scalars(select(MeetingOverride).where(MeetingOverride.version_id == version.id))
     return [MeetingChange(group_id=o.group_code, slot_id=o.slot_code, date=o.date, cancelled=o.cancelled,
                           facilitators=tuple(o.facilitator_codes) if o.facilitator_codes is not None else None,
+                          room=o.room_code, start=_clock(o.start_minute), end=_clock(o.end_minute),
                           sequence=o.sequence, changed_at=aware(o.changed_at))
             for o in overrides]
+
+
+def _clock(minutes: int | None) -> dt.time | None:
+    return None if minutes is None else dt.time(*divmod(min(minutes, 24 * 60 - 1), 60))
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Roster:
 
 
 def rosters(version: ScheduleVersion) -> dict[str, Roster]:
-    result = {g["id"]: Roster(tuple(g["members"])) for g in version.schedule.get("groups", [])}
+    result = {g.id: Roster(g.members) for g in version_data(version).schedule.groups}
     changes = db.session.scalars(select(MemberChange).where(MemberChange.version_id == version.id))
     for change in changes:
         roster = result.get(change.group_code)
@@ -90,8 +96,9 @@ class TermState:
                     self._led[code].append(meeting)
 
     @property
-    def scenario(self) -> dict[str, Any]:
-        return self.version.scenario
+    def data(self) -> VersionData:
+        """The version, typed: its scenario, schedule, address and calendar labels as published."""
+        return version_data(self.version)
 
     def led_by(self, facilitator_code: str) -> list[Meeting]:
         """Meetings this facilitator leads (cancelled ones left out), in date order."""
@@ -100,18 +107,19 @@ class TermState:
     def starts_at(self, key: MeetingKey) -> dt.datetime:
         """When a meeting starts, as an aware UTC datetime."""
         meeting = self.by_key[key]
-        zone = ZoneInfo(self.scenario["center"]["timezone"])
+        zone = ZoneInfo(self.data.center.timezone)
         return dt.datetime.combine(meeting.date, meeting.start, tzinfo=zone).astimezone(dt.UTC)
 
-    def activity(self, activity_code: str) -> dict[str, Any]:
-        return next(a for a in self.scenario["activities"] if a["id"] == activity_code)
+    def activity(self, activity_code: str) -> Activity:
+        return self.data.scenario.activity(activity_code)
 
     def facilitator_name(self, code: str) -> str:
-        return next((f["name"] for f in self.scenario["facilitators"] if f["id"] == code), code)
+        return self.data.facilitator_name(code)
 
 
 def term_state(version: ScheduleVersion) -> TermState:
     by_group = rosters(version)
+    data = version_data(version)
     meetings = [dataclasses.replace(m, members=by_group[m.group_id].on(m.date))
-                for m in expand(version.scenario, version.schedule, meeting_changes(version))]
+                for m in expand(data.scenario, data.schedule, meeting_changes(version))]
     return TermState(version, meetings, by_group)

@@ -1,13 +1,26 @@
 """Two-factor sign-in with time-based one-time codes (RFC 6238, through pyotp): the code an
 authenticator app shows changes every 30 seconds. A code is accepted one step either side of now
-(clocks drift) and never twice (the last accepted step is kept)."""
+(clocks drift) and never twice (the last accepted step is kept).
+
+The shared secret is kept encrypted (AES-256-GCM) with a key that is not in the database: the
+configured ``SECRETS_KEY`` (``SCHEDULER_SECRETS_KEY``), or else one derived from the app's secret key
+(``instance/secret_key``). A copy of the database alone gives nobody a second factor; losing the key
+means every account sets two-factor sign-in up again."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
+import secrets
 
 import pyotp
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 from sqlalchemy import select
 
 from scheduler.extensions import db
@@ -15,6 +28,34 @@ from scheduler.models import Center, CenterRole, Membership, User
 
 ISSUER = "Group scheduler"
 _CODE = re.compile(r"^\d{6}$")
+_SEALED_PREFIX = "v1."
+_ASSOCIATED = b"totp-secret"
+
+
+def _key() -> bytes:
+    """32 bytes for AES-256-GCM, from configuration only (never from a database row)."""
+    material = current_app.config.get("SECRETS_KEY") or current_app.config["SECRET_KEY"]
+    raw = material if isinstance(material, bytes) else str(material).encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"scheduler totp secrets").derive(raw)
+
+
+def seal(secret: str) -> str:
+    """The secret as stored: a version prefix, then base64 of a random nonce and the ciphertext."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_key()).encrypt(nonce, secret.encode(), _ASSOCIATED)
+    return _SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(stored: str | None) -> str | None:
+    """The secret, or None when there is none or it cannot be opened with this key (another key, a
+    value written straight into the database): such an account's codes are then refused."""
+    if not stored or not stored.startswith(_SEALED_PREFIX):
+        return None
+    try:
+        blob = base64.urlsafe_b64decode(stored[len(_SEALED_PREFIX):])
+        return AESGCM(_key()).decrypt(blob[:12], blob[12:], _ASSOCIATED).decode()
+    except (binascii.Error, InvalidTag, ValueError):
+        return None
 
 
 def new_secret() -> str:
@@ -40,9 +81,10 @@ def _accepted_step(secret: str, code: str, after: int | None) -> int | None:
 
 def check_code(user: User, code: str) -> bool:
     """Whether ``code`` is the user's current code; remembers its step so it cannot be used again."""
-    if user.totp_secret is None:
+    secret = unseal(user.totp_secret)
+    if secret is None:
         return False
-    step = _accepted_step(user.totp_secret, code, user.totp_last_step)
+    step = _accepted_step(secret, code, user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
@@ -54,7 +96,7 @@ def turn_on(user: User, secret: str, code: str) -> bool:
     step = _accepted_step(secret, code, None)
     if step is None:
         return False
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step = seal(secret), step
     return True
 
 

@@ -24,6 +24,7 @@ from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, 
 from scheduler.services import feed_tokens
 from scheduler.services.audit import record
 from scheduler.services.term import TermState, term_state
+from solver.schedule import Group
 
 
 class WaitlistError(ValueError):
@@ -40,19 +41,19 @@ class Waiting:
 def _groups_of(state: TermState, day: dt.date) -> dict[str, list[str]]:
     """participant code -> the groups they are in on ``day``."""
     result: dict[str, list[str]] = {}
-    for group in state.version.schedule.get("groups", []):
-        for code in state.rosters[group["id"]].on(day):
-            result.setdefault(code, []).append(group["id"])
+    for group in state.data.schedule.groups:
+        for code in state.rosters[group.id].on(day):
+            result.setdefault(code, []).append(group.id)
     return result
 
 
-def _group(state: TermState, group_code: str) -> dict:
-    return next(g for g in state.version.schedule["groups"] if g["id"] == group_code)
+def _group(state: TermState, group_code: str) -> Group:
+    return state.data.groups[group_code]
 
 
 def waiting_list(state: TermState, center: Center, activity_code: str, day: dt.date) -> list[Waiting]:
     groups_now = _groups_of(state, day)
-    activity_groups = {g["id"] for g in state.version.schedule["groups"] if g["activity"] == activity_code}
+    activity_groups = {g.id for g in state.data.schedule.groups if g.activity == activity_code}
     # Someone who left a group of this activity chose to; they are not offered a seat back.
     left = {code for g in activity_groups for code in state.rosters[g].left}
     waiting: list[Waiting] = []
@@ -70,33 +71,33 @@ def waiting_list(state: TermState, center: Center, activity_code: str, day: dt.d
 def misfits(state: TermState, center: Center, participant: Participant, group_code: str, day: dt.date) -> list[str]:
     """Why ``participant`` cannot join the group from ``day`` on; empty when they can."""
     group = _group(state, group_code)
-    activity = state.activity(group["activity"])
+    activity = state.activity(group.activity)
     problems: list[str] = []
     usable = {a.slot.code for a in participant.availability
               if a.level in (AvailabilityLevel.AVAILABLE, AvailabilityLevel.IF_NEEDED)}
-    if not set(group["sessions"]) <= usable:
+    if not set(group.sessions) <= usable:
         problems.append(_("%(name)s is not available at all of the group's times.", name=participant.name))
     busy = {s for g in _groups_of(state, day).get(participant.code, [])
-            for s in _group(state, g)["sessions"]}
-    if busy & set(group["sessions"]):
+            for s in _group(state, g).sessions}
+    if busy & set(group.sessions):
         problems.append(_("%(name)s is in another group at that time.", name=participant.name))
     members = set(state.rosters[group_code].on(day))
     apart = {(p.first.code, p.second.code) for p in center.pairs if p.kind == PairKind.APART}
     if any((participant.code, m) in apart or (m, participant.code) in apart for m in members):
         problems.append(_("%(name)s is to be kept apart from a member of this group.", name=participant.name))
-    language = activity.get("language")
+    language = activity.language
     if language and language not in participant.languages:
         problems.append(_("The group is held in %(language)s.", language=language))
-    room = next(r for r in state.scenario["rooms"] if r["id"] == group["room"])
-    if not set(participant.needs) <= set(room.get("features", [])):
+    room = state.data.scenario.room(group.room)
+    if not set(participant.needs) <= set(room.features):
         problems.append(_("The group's room does not meet %(name)s's needs.", name=participant.name))
-    if len(members) >= min(activity["max_size"], room["capacity"]):
+    if len(members) >= min(activity.max_size, room.capacity):
         problems.append(_("The group is full."))
     return problems
 
 
 def best_fit(state: TermState, center: Center, group_code: str, day: dt.date) -> Waiting | None:
-    activity = _group(state, group_code)["activity"]
+    activity = _group(state, group_code).activity
     declined = set(db.session.scalars(select(SeatOffer.participant_code).where(
         SeatOffer.version_id == state.version.id, SeatOffer.group_code == group_code,
         SeatOffer.status == OfferStatus.DECLINED)))
@@ -107,7 +108,7 @@ def best_fit(state: TermState, center: Center, group_code: str, day: dt.date) ->
 
 def below_minimum(state: TermState, group_code: str, day: dt.date) -> bool:
     group = _group(state, group_code)
-    return len(state.rosters[group_code].on(day)) < state.activity(group["activity"])["min_size"]
+    return len(state.rosters[group_code].on(day)) < state.activity(group.activity).min_size
 
 
 def _participant(center: Center, code: str) -> Participant:
@@ -203,10 +204,9 @@ def tell_about_offer(center: Center, version: ScheduleVersion, seat: SeatOffer) 
         return
     state = term_state(version)
     group = _group(state, seat.group_code)
-    label = next((a.calendar_label or a.name for a in center.activities if a.code == group["activity"]),
-                 group["activity"])
+    label = state.data.label(group.activity)  # as its calendar shows it
     with force_locale(participant.locale or "en"):
         mail.send(center.id, participant.email, participant.name, _("A place is free for you"),
                   _("Hello %(name)s,\n\nA place is free for you in %(group)s from %(date)s. Please tell your "
-                    "coordinator whether you would like it.\n\n%(center)s", name=participant.name.split()[0],
+                    "coordinator whether you would like it.\n\n%(center)s", name=participant.name,
                     group=label, date=format_date(seat.effective, "full"), center=center.name))

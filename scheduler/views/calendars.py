@@ -7,7 +7,7 @@ import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -16,13 +16,14 @@ from wtforms.validators import Length
 
 from scheduler.extensions import db
 from scheduler.models import Center, Facilitator, Participant
-from scheduler.services import audit, feed_tokens, versions
+from scheduler.services import audit, feed_tokens, term_settings, versions
 from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("calendars", __name__, url_prefix="/centers/<int:center_id>/calendars")
 
-KINDS = {"participants": Participant, "facilitators": Facilitator}
+KINDS: dict[str, type[Participant] | type[Facilitator]] = {"participants": Participant,
+                                                           "facilitators": Facilitator}
 
 
 class ConfirmForm(FlaskForm):
@@ -38,7 +39,8 @@ def get_person_or_404(center: Center, kind: str, code: str) -> Participant | Fac
     model = KINDS.get(kind)
     if model is None:
         abort(404)
-    person = db.session.scalar(db.select(model).where(model.center_id == center.id, model.code == code))
+    person: Participant | Facilitator | None = db.session.scalar(
+        db.select(model).where(model.center_id == center.id, model.code == code))
     if person is None:
         abort(404)
     return person
@@ -74,9 +76,9 @@ def replace_own_link(person: Participant | Facilitator, action: str, back: str) 
 def index(center_id: int) -> str:
     center = get_center_or_404(center_id)
     version = versions.current_published(center)
-    groups = [(g["id"], g["activity"]) for g in version.schedule["groups"]] if version else []
+    groups = [(g.id, g.activity) for g in versions.version_data(version).schedule.groups] if version else []
     names = {a.code: a.name for a in center.activities}
-    staff = [("center", None, _("The whole center"))]
+    staff: list[tuple[str, str | None, str]] = [("center", None, _("The whole center"))]
     staff += [("group", gid, _("Group %(group)s (%(activity)s)", group=gid, activity=names.get(act, act)))
               for gid, act in groups]
     staff += [("room", room.code, _("Room: %(name)s", name=room.name)) for room in center.rooms]
@@ -86,9 +88,11 @@ def index(center_id: int) -> str:
     for scope, subject, _label in staff:
         token = feed_tokens.scoped_token(center.id, scope, subject)
         links[(scope, subject)] = feed_tokens.feed_urls(token) if token else None
+    differences = term_settings.pending(center, version) if version else None
     return render_template("calendars/index.html", center=center, staff=staff, links=links, form=ConfirmForm(),
                            settings_form=CalendarSettingsForm(address=center.address,
-                                                              feeds_name_members=center.feeds_name_members))
+                                                              feeds_name_members=center.feeds_name_members),
+                           differences=differences)
 
 
 @bp.post("/settings")
@@ -100,12 +104,40 @@ def settings(center_id: int) -> Response:
         center.address = (form.address.data or "").strip()
         center.feeds_name_members = bool(form.feeds_name_members.data)
         db.session.commit()
-        flash(_("Saved; calendars show the change from their next refresh."), "success")
+        flash(_("Saved. The published term keeps the address it was published with until you apply the "
+                "settings to it or publish a new version; the members option applies at once."), "success")
     else:
         problems = [f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
                     if name != "csrf_token"]
         flash(" ".join(problems) or _("The page had expired. Please try again."), "error")
     return redirect(url_for("calendars.index", center_id=center.id))
+
+
+@bp.route("/apply-settings", methods=["GET", "POST"])
+@login_required
+@recent_password_required  # it publishes a version and writes to everyone whose meetings move
+def apply_settings(center_id: int) -> str | Response:
+    """The center's settings as they are now, applied to the published term: a page that says what
+    differs and what happens, whose button records and publishes the new version."""
+    center = get_center_or_404(center_id)
+    version = versions.current_published(center)
+    if version is None:
+        abort(404)
+    differences = term_settings.pending(center, version)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            new = term_settings.apply_to_published(center, version, current_user)
+            db.session.commit()
+        except versions.VersionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(_("Version %(number)d is published with the center's settings; everyone whose meetings moved "
+                    "is told.", number=new.number), "success")
+            return redirect(url_for("calendars.index", center_id=center.id))
+    return render_template("calendars/apply_settings.html", center=center, version=version,
+                           differences=differences, form=form)
 
 
 @bp.post("/staff/<any(center, group, room):scope>", defaults={"subject": None})
@@ -116,8 +148,8 @@ def staff_link(center_id: int, scope: str, subject: str | None) -> Response:
     """Make (or replace) the calendar link of the whole center, a group or a room."""
     center = get_center_or_404(center_id)
     version = versions.current_published(center)
-    known = {"center": {None}, "room": {r.code for r in center.rooms},
-             "group": {g["id"] for g in version.schedule["groups"]} if version else set()}
+    known: dict[str, set[str | None]] = {"center": {None}, "room": {r.code for r in center.rooms},
+             "group": set(versions.version_data(version).groups) if version else set()}
     if subject not in known[scope] or (scope == "center") != (subject is None):
         abort(404)
     if ConfirmForm().validate_on_submit():

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, CenterRole
-from scheduler.services import audit
+from scheduler.services import audit, people_search, term_status
 from scheduler.services.accounts import coordinated_centers
 from scheduler.services.centers import center_summary
 
@@ -45,5 +45,25 @@ def dashboard(center_id: int) -> str:
     audit.viewed_list(center.id, "dashboard", "participants and facilitators")  # names, wishes, needs
     db.session.commit()
     return render_template(
-        "coordinator/dashboard.html", center=center, summary=center_summary(center), day_names=DAY_NAMES
+        "coordinator/dashboard.html", center=center, summary=center_summary(center), day_names=DAY_NAMES,
+        status=term_status.term_status(center), job_state=term_status.job_state,
+        query=people_search.PeopleQuery.from_args(request.args),
     )
+
+
+SUGGESTIONS = 8
+
+
+@bp.get("/centers/<int:center_id>/find-people.json")
+@login_required
+def find_people(center_id: int) -> Response:
+    """Names for the search boxes' suggestions (static/js/typeahead.js): a few, never the whole list."""
+    center = get_center_or_404(center_id)
+    query = people_search.PeopleQuery.from_args({"q": request.args.get("q", "")})
+    people = center.facilitators if request.args.get("kind") == "facilitators" else center.participants
+    rows = [(person.name, person.code) for person in people]
+    found = people_search.search(rows, query, name=lambda row: row[0], code=lambda row: row[1],
+                                 per_page=SUGGESTIONS).items if query.text else []
+    response = jsonify({"people": [{"name": name, "code": code} for name, code in found]})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,26 +1,33 @@
 """The coordinator edits a center's planning data in the browser: lists, forms, availability
-grids, ranked preferences, and whole-file import and export. Thin: the rules live in
-``solver.scenario`` and the writing in ``scheduler.services.editing``."""
+grids, ranked preferences, and whole-file import and export. Thin: every write is an operation of
+the planning gateway (``scheduler.services.planning``), which validates with the scenario rules.
+Each form carries what it was read at (``read_as``), so a save after someone else's change is
+refused with what changed, never overwriting it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
+import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as Redirect  # what redirect() returns; flask's Response is one
 from wtforms.fields.choices import SelectChoice
 
 from scheduler.extensions import db
 from scheduler.forms.editing import (
     ActivityForm,
     CenterForm,
-    ConfirmForm,
+    ConfirmRemovalsForm,
     FacilitatorForm,
     ItemForm,
     PairForm,
@@ -29,17 +36,17 @@ from scheduler.forms.editing import (
     RoomForm,
     ScenarioUploadForm,
     SlotForm,
+    VersionedConfirmForm,
+    VersionedForm,
     split_list,
 )
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center
-from scheduler.services import audit, languages
+from scheduler.services import audit, languages, people_search, planning, term_status
 from scheduler.services import editing as svc
 from scheduler.services.participants_csv import CSV_COLUMNS, import_participants_csv
-from scheduler.services.scenarios import export_scenario
 from scheduler.views.auth import recent_password_required
 from scheduler.views.coordinator import get_center_or_404
-from solver import scenario as sc
 
 bp = Blueprint("editing", __name__, url_prefix="/centers/<int:center_id>")
 
@@ -57,13 +64,31 @@ ADD_TITLES = {"slots": _l("Add a weekly slot"), "rooms": _l("Add a room"), "acti
 PAIR_TITLES = {"keep_apart": _l("Kept apart"), "keep_together": _l("Joining together")}
 
 
-def _dashboard(center: Center) -> Response:
-    return redirect(url_for("coordinator.dashboard", center_id=center.id))  # type: ignore[return-value]
+def _dashboard(center: Center) -> Redirect:
+    return redirect(url_for("coordinator.dashboard", center_id=center.id))
 
 
-def _attach(form: FlaskForm, result: svc.EditResult) -> list[str]:
+def _read_as(form: VersionedForm) -> dict[str, Any] | None:
+    """What the form was read at; None from a client that sent none (then nothing is compared)."""
+    raw = form.read_as.data
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        abort(400)
+    if not isinstance(value, dict):
+        abort(400)
+    return value
+
+
+def _remember(form: VersionedForm, snapshot: dict[str, Any] | None) -> None:
+    form.read_as.data = json.dumps(snapshot, ensure_ascii=False, sort_keys=True) if snapshot is not None else ""
+
+
+def _attach(form: FlaskForm, result: planning.EditResult) -> list[str]:
     """Put the validator's problems on the fields they name; return the rest as form-level lines."""
-    others = [str(p) for p in result.other_problems]
+    others = [*result.stale, *(str(p) for p in result.other_problems)]
     for name, messages in result.field_problems.items():
         if name == "__item__":
             # A problem with the item as a whole (a slot overlapping another) sits by its first field.
@@ -76,7 +101,7 @@ def _attach(form: FlaskForm, result: svc.EditResult) -> list[str]:
     return others
 
 
-def _refused(result: svc.EditResult) -> None:
+def _refused(result: planning.EditResult) -> None:
     db.session.rollback()
     flash(_("Nothing was saved: please correct the problems shown."), "error")
 
@@ -106,8 +131,28 @@ def items(center_id: int, section: str) -> str:
     data = svc.current_scenario(center)
     if section in audit.PEOPLE_SECTIONS:
         _viewed_list(center, "list", section)
-    return render_template("editing/items.html", center=center, section=section, items=data[section],
-                           title=TITLES[section], day_names=DAY_NAMES)
+    if section not in ("participants", "facilitators"):
+        return render_template("editing/items.html", center=center, section=section, items=data[section],
+                               title=TITLES[section], day_names=DAY_NAMES)
+    # Lists of people are searched and paged: at 600 participants nobody scrolls to the one they want.
+    query = people_search.PeopleQuery.from_args(request.args)
+    placement = term_status.current_placement(center) if section == "participants" else None
+    answered = {p.code: p.answered_at is not None for p in center.participants}
+    found = people_search.search(
+        data[section], query, name=lambda item: item["name"], code=lambda item: item["id"],
+        facts=(lambda item: placement.facts(item["id"], answered.get(item["id"]))) if placement else
+        (lambda item: people_search.PersonFacts(answered=answered.get(item["id"]))))
+    return render_template("editing/items.html", center=center, section=section, items=found.items, found=found,
+                           query=query, placement=placement, title=TITLES[section], day_names=DAY_NAMES)
+
+
+def _back_to_list(center: Center, section: str, code: str) -> Redirect:
+    """Back to the list as the person left it (their search and page, carried in the query string of
+    the form's URL), at the row they worked on."""
+    if section not in ("participants", "facilitators"):
+        return redirect(url_for("editing.items", center_id=center.id, section=section))
+    back: dict[str, Any] = dict(people_search.PeopleQuery.from_args(request.args).args())
+    return redirect(url_for("editing.items", center_id=center.id, section=section, _anchor=f"person-{code}", **back))
 
 
 def _item_or_404(data: dict[str, Any], section: str, code: str) -> int:
@@ -120,40 +165,40 @@ def _item_or_404(data: dict[str, Any], section: str, code: str) -> int:
 @bp.route(f"/{SECTION}/new", methods=["GET", "POST"])
 @bp.route(f"/{SECTION}/<path:code>/edit", methods=["GET", "POST"])
 @login_required
-def item_form(center_id: int, section: str, code: str | None = None) -> str | Response:
+def item_form(center_id: int, section: str, code: str | None = None) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     index = None if code is None else _item_or_404(data, section, code)
     form = FORMS[section]()
     if index is not None:
         # The id is fixed once created: rows and files refer to it.
         del form.id
     problems: list[str] = []
-    if request.method == "GET" and index is not None:
+    if request.method == "GET" and index is not None and code is not None:
         form.load(data[section][index])
+        _remember(form, planning.item_snapshot(scenario, section, code))
         if section == "participants":
             row = languages.participant_by_code(center, data[section][index]["id"])
             form["locale"].data = row.locale if row is not None else ""
         _viewed(center, section, code, "details")
     if form.validate_on_submit():
-        form_item = form.to_item()
-        if index is not None:
-            original = data[section][index]
-            # Keep what this form does not edit (availability, preferences) as it was.
-            item = {**original, **form_item, "id": original["id"]}
-            if section == "activities" and "language" not in form_item:
-                item.pop("language", None)  # cleared on the form: the optional key goes
-        else:
-            item = _new_item_defaults(section, data) | form_item
-        result = svc.apply_change(center, svc.put_item(section, index, item), before=data)
+        fields = form.to_item()
+        if section == "activities" and "language" not in fields:
+            fields["language"] = None  # cleared on the form: the optional key goes
+        # What this form does not edit (availability, preferences) the gateway keeps as it is.
+        result = planning.save_item(center, section, code, fields, read_as=_read_as(form))
+        saved_code = code or fields["id"]
         if result.ok:
             if section == "participants" and form["locale"].raw_data:  # sent: "" means "not chosen"
-                _save_participant_locale(center, item["id"], form["locale"].data or None, added=index is None)
+                _save_participant_locale(center, saved_code, form["locale"].data or None, added=index is None)
             db.session.commit()
-            flash(_("Saved %(noun)s %(id)s.", noun=NOUNS[section], id=item["id"]), "info")
-            return redirect(url_for("editing.items", center_id=center.id, section=section))
+            flash(_("Saved %(noun)s %(id)s.", noun=NOUNS[section], id=saved_code), "info")
+            return _back_to_list(center, section, saved_code)
         _refused(result)
         problems = _attach(form, result)
+        if result.stale and code is not None:
+            _remember(form, planning.item_snapshot(planning.read_center(center), section, code))
     return render_template("editing/item_form.html", center=center, section=section, form=form, code=code,
                            title=TITLES[section], noun=NOUNS[section], add_title=ADD_TITLES[section],
                            problems=problems)
@@ -168,29 +213,21 @@ def _save_participant_locale(center: Center, code: str, locale: str | None, *, a
                      {"fields": ["locale"]})
 
 
-def _new_item_defaults(section: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Lists a new person starts with; optional keys only when the file already uses them, so
-    the export keeps its canonical form."""
-    if section in ("facilitators", "participants"):
-        item: dict[str, Any] = {"available": []}
-        if section == "participants":
-            item["preferences"] = []
-        if any("if_needed" in p for p in data[section]):
-            item["if_needed"] = []
-        return item
-    return {}
-
 
 @bp.route(f"/{SECTION}/<path:code>/delete", methods=["GET", "POST"])
 @login_required
-def delete_item(center_id: int, section: str, code: str) -> str | Response:
+def delete_item(center_id: int, section: str, code: str) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     _item_or_404(data, section, code)
-    form = ConfirmForm()
+    form = VersionedConfirmForm()
     problems: list[str] = []
+    if request.method == "GET":
+        _remember(form, planning.item_snapshot(scenario, section, code))
+        _viewed(center, section, code, "delete")  # the confirmation shows the person and their groups
     if form.validate_on_submit():
-        result = svc.apply_change(center, svc.remove_item(section, code), before=data)
+        result = planning.delete_item(center, section, code, read_as=_read_as(form))
         if result.ok:
             db.session.commit()
             flash(_("Deleted %(noun)s %(id)s.", noun=NOUNS[section], id=code), "info")
@@ -207,30 +244,28 @@ def delete_item(center_id: int, section: str, code: str) -> str | Response:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
-def settings(center_id: int) -> str | Response:
+def settings(center_id: int) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
     form = CenterForm()
     problems: list[str] = []
     if request.method == "GET":
-        info = data["center"]
+        info = scenario.to_dict()["center"]
         form.process(data={**info, "holidays": "\n".join(info.get("holidays", []))})
+        _remember(form, planning.center_snapshot(scenario))
     if form.validate_on_submit():
         info = {"name": (form.name.data or "").strip(), "timezone": (form.timezone.data or "").strip(),
                 "term_start": (form.term_start.data or "").strip(), "term_end": (form.term_end.data or "").strip(),
                 "holidays": split_list(form.holidays.data)}
-
-        def change(scenario: dict[str, Any]) -> str:
-            scenario["center"] = info
-            return "center"
-
-        result = svc.apply_change(center, change, before=data)
+        result = planning.save_settings(center, info, read_as=_read_as(form))
         if result.ok:
             db.session.commit()
             flash(_("Saved the center's settings."), "info")
             return _dashboard(center)
         _refused(result)
         problems = _attach(form, result)
+        if result.stale:
+            _remember(form, planning.center_snapshot(planning.read_center(center)))
     return render_template("editing/settings.html", center=center, form=form, problems=problems)
 
 
@@ -241,7 +276,7 @@ LEVELS = (("available", _l("Available")), ("if_needed", _l("If need be")), ("no"
 
 def _grid(slots: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str, dict[str, dict[str, Any]]]]]:
     """Days that have slots as columns, distinct times as rows; a cell holds the slot or nothing."""
-    days = [d for d in sc.DAYS if any(s["day"] == d for s in slots)]
+    days = [d for d in planning.DAYS if any(s["day"] == d for s in slots)]
     times = sorted({(s["start"], s["end"]) for s in slots})
     rows = [(start, end, {s["day"]: s for s in slots if (s["start"], s["end"]) == (start, end)})
             for start, end in times]
@@ -250,32 +285,35 @@ def _grid(slots: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str, 
 
 @bp.route(f"/{PEOPLE}/<path:code>/availability", methods=["GET", "POST"])
 @login_required
-def availability(center_id: int, section: str, code: str) -> str | Response:
+def availability(center_id: int, section: str, code: str) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     index = _item_or_404(data, section, code)
     person = data[section][index]
-    form = ConfirmForm()
+    form = VersionedConfirmForm()
     problems: list[str] = []
     levels = {s: "available" for s in person.get("available", [])}
     levels |= {s: "if_needed" for s in person.get("if_needed", [])}
+    if request.method == "GET":
+        _remember(form, planning.item_snapshot(scenario, section, code))
     if form.validate_on_submit():
         chosen = {s["id"]: request.form.get(f"slot-{s['id']}", "no") for s in data["slots"]}
         if any(value not in ("available", "if_needed", "no") for value in chosen.values()):
             abort(400)
-        item = {**person, "available": [s for s, v in chosen.items() if v == "available"]}
-        if_needed = [s for s, v in chosen.items() if v == "if_needed"]
-        if if_needed or "if_needed" in person:
-            item["if_needed"] = if_needed
-        result = svc.apply_change(center, svc.put_item(section, index, item), before=data)
+        result = planning.save_availability(center, section, code,
+                                            [s for s, v in chosen.items() if v == "available"],
+                                            [s for s, v in chosen.items() if v == "if_needed"],
+                                            read_as=_read_as(form))
         if result.ok:
             db.session.commit()
             flash(_("Saved the availability of %(name)s.", name=person["name"]), "info")
-            return redirect(url_for("editing.items", center_id=center.id, section=section))
+            return _back_to_list(center, section, code)
         _refused(result)
-        problems = [*(m for ms in result.field_problems.values() for m in ms),
-                    *(str(p) for p in result.other_problems)]
+        problems = result.messages()
         levels = chosen
+        if result.stale:
+            _remember(form, planning.item_snapshot(planning.read_center(center), section, code))
     if request.method == "GET":
         _viewed(center, section, code, "availability")
     days, rows = _grid(data["slots"])
@@ -286,13 +324,16 @@ def availability(center_id: int, section: str, code: str) -> str | Response:
 
 @bp.route("/participants/<path:code>/preferences", methods=["GET", "POST"])
 @login_required
-def preferences(center_id: int, code: str) -> str | Response:
+def preferences(center_id: int, code: str) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     index = _item_or_404(data, "participants", code)
     person = data["participants"][index]
-    form = ConfirmForm()
+    form = VersionedConfirmForm()
     problems: list[str] = []
+    if request.method == "GET":
+        _remember(form, planning.item_snapshot(scenario, "participants", code))
     if form.validate_on_submit():
         wanted = list(person.get("preferences", []))
         action, _sep, target = request.form.get("action", "").partition(":")
@@ -308,15 +349,15 @@ def preferences(center_id: int, code: str) -> str | Response:
             wanted.append(request.form.get("activity", ""))
         else:
             abort(400)
-        result = svc.apply_change(center, svc.put_item("participants", index, {**person, "preferences": wanted}),
-                                  before=data)
+        result = planning.save_preferences(center, code, wanted, read_as=_read_as(form))
         if result.ok:
             db.session.commit()
             flash(_("Saved the wanted activities of %(name)s.", name=person["name"]), "info")
             return redirect(url_for("editing.preferences", center_id=center.id, code=code))
         _refused(result)
-        problems = [*(m for ms in result.field_problems.values() for m in ms),
-                    *(str(p) for p in result.other_problems)]
+        problems = result.messages()
+        if result.stale:
+            _remember(form, planning.item_snapshot(planning.read_center(center), "participants", code))
     if request.method == "GET":
         _viewed(center, "participants", code, "preferences")
     names = {a["id"]: a["name"] for a in data["activities"]}
@@ -339,26 +380,20 @@ def _pair_form(data: dict[str, Any]) -> PairForm:
 
 @bp.route("/pairs/", methods=["GET", "POST"])
 @login_required
-def pairs(center_id: int) -> str | Response:
+def pairs(center_id: int) -> str | Redirect:
     center = get_center_or_404(center_id)
     data = svc.current_scenario(center)
     form = _pair_form(data)
     problems: list[str] = []
     if form.validate_on_submit():
-        kind = form.kind.data or "keep_apart"
-
-        def change(scenario: dict[str, Any]) -> str:
-            scenario.setdefault(kind, []).append([form.first.data, form.second.data])
-            return f"{kind}[{len(scenario[kind]) - 1}]"
-
-        result = svc.apply_change(center, change, before=data)
+        result = planning.add_pair(center, form.kind.data or "keep_apart", form.first.data or "",
+                                   form.second.data or "")
         if result.ok:
             db.session.commit()
             flash(_("Added the pair."), "info")
             return redirect(url_for("editing.pairs", center_id=center.id))
         _refused(result)
-        problems = [*(m for ms in result.field_problems.values() for m in ms),
-                    *(str(p) for p in result.other_problems)]
+        problems = result.messages()
     names = {p["id"]: p["name"] for p in data["participants"]}
     _viewed_list(center, "pairs", "participants kept apart or together")
     return render_template("editing/pairs.html", center=center, form=form, data=data, names=names,
@@ -367,53 +402,50 @@ def pairs(center_id: int) -> str | Response:
 
 @bp.route("/pairs/<any(keep_apart,keep_together):kind>/<int:index>/edit", methods=["GET", "POST"])
 @login_required
-def edit_pair(center_id: int, kind: str, index: int) -> str | Response:
+def edit_pair(center_id: int, kind: str, index: int) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     if not 0 <= index < len(data.get(kind, [])):
         abort(404)
     form = _pair_form(data)
     problems: list[str] = []
     if request.method == "GET":
         form.kind.data, (form.first.data, form.second.data) = kind, data[kind][index]
+        _remember(form, planning.pairs_snapshot(scenario))
     if form.validate_on_submit():
-        new_kind, pair = form.kind.data or kind, [form.first.data, form.second.data]
-
-        def change(scenario: dict[str, Any]) -> str:
-            if new_kind == kind:
-                scenario[kind][index] = pair
-                return f"{kind}[{index}]"
-            scenario[kind].pop(index)  # moved to the other list, at its end
-            scenario.setdefault(new_kind, []).append(pair)
-            return f"{new_kind}[{len(scenario[new_kind]) - 1}]"
-
-        result = svc.apply_change(center, change, before=data)
+        result = planning.save_pair(center, kind, index, form.kind.data or kind, form.first.data or "",
+                                    form.second.data or "", read_as=_read_as(form))
         if result.ok:
             db.session.commit()
             flash(_("Saved the pair."), "info")
             return redirect(url_for("editing.pairs", center_id=center.id))
         _refused(result)
-        problems = [*(m for ms in result.field_problems.values() for m in ms),
-                    *(str(p) for p in result.other_problems)]
+        problems = result.messages()
+        if result.stale:
+            _remember(form, planning.pairs_snapshot(planning.read_center(center)))
     _viewed_list(center, "pair", "participants {} and {}".format(*data[kind][index]))
     return render_template("editing/pair_form.html", center=center, form=form, problems=problems)
 
 
 @bp.route("/pairs/<any(keep_apart,keep_together):kind>/<int:index>/delete", methods=["GET", "POST"])
 @login_required
-def delete_pair(center_id: int, kind: str, index: int) -> str | Response:
+def delete_pair(center_id: int, kind: str, index: int) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     if not 0 <= index < len(data.get(kind, [])):
         abort(404)
     pair = data[kind][index]
-    form = ConfirmForm()
+    form = VersionedConfirmForm()
+    if request.method == "GET":
+        _remember(form, planning.pairs_snapshot(scenario))
     if form.validate_on_submit():
-        def change(scenario: dict[str, Any]) -> str:
-            scenario[kind].pop(index)
-            return ""
-
-        result = svc.apply_change(center, change, before=data)
+        result = planning.delete_pair(center, kind, index, read_as=_read_as(form))
+        if result.stale:  # the list changed since: index may name another pair now
+            db.session.rollback()
+            flash(" ".join(result.stale), "error")
+            return redirect(url_for("editing.pairs", center_id=center.id))
         if not result.ok:  # removing a pair cannot break anything; refuse loudly if it somehow does
             db.session.rollback()
             abort(409)
@@ -440,7 +472,38 @@ def _import_page(center: Center, upload: ScenarioUploadForm, csv_form: Participa
                  problems: list[str] | None = None, csv_problems: list[str] | None = None) -> str:
     return render_template("editing/import.html", center=center, upload=upload, csv_form=csv_form,
                            problems=problems or [], csv_problems=csv_problems or [], columns=CSV_COLUMNS,
-                           limit_mib=sc.MAX_SCENARIO_BYTES // (1024 * 1024))
+                           limit_mib=planning.MAX_SCENARIO_BYTES // (1024 * 1024))
+
+
+# An upload that would remove people waits here (in the instance folder, shared by every app process
+# of one machine) until the coordinator confirms; a day later it is thrown away unread.
+PENDING_DAYS = 1
+
+
+def _pending_dir() -> Path:
+    folder = Path(current_app.instance_path) / "pending-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep_pending(center: Center, raw: bytes) -> str:
+    folder = _pending_dir()
+    cutoff = dt.datetime.now().timestamp() - PENDING_DAYS * 86400
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = f"{center.id}-{secrets.token_urlsafe(16)}"
+    (folder / f"{token}.json").write_bytes(raw)
+    return token
+
+
+def _pending_path(center: Center, token: str) -> Path | None:
+    """The waiting file of this center named by ``token``; None for anything else."""
+    prefix, _sep, key = token.partition("-")
+    if prefix != str(center.id) or not key or not all(ch.isalnum() or ch in "-_" for ch in key):
+        return None
+    path = _pending_dir() / f"{token}.json"
+    return path if path.is_file() else None
 
 
 def _read_upload(form_file: Any, limit: int) -> bytes:
@@ -466,44 +529,73 @@ def _closing_uploads(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.post("/import/scenario")
 @login_required
 @_closing_uploads
-def import_scenario_file(center_id: int) -> str | Response:
-    from scheduler.services.scenarios import import_scenario
-
+def import_scenario_file(center_id: int) -> str | Redirect:
     center = get_center_or_404(center_id)
     upload, csv_form = ScenarioUploadForm(), ParticipantsCsvForm(formdata=None)
     if not upload.validate_on_submit():
         return _import_page(center, upload, csv_form)
-    raw = _read_upload(upload.file.data, sc.MAX_SCENARIO_BYTES)
+    raw = _read_upload(upload.file.data, planning.MAX_SCENARIO_BYTES)
     if not raw:
         upload.file.errors = [_("Choose a file to upload.")]
         return _import_page(center, upload, csv_form)
     try:
-        scenario = sc.parse_scenario_bytes(raw)
-    except sc.ScenarioError as exc:
+        scenario = planning.parse_scenario_bytes(raw)
+    except planning.ScenarioError as exc:
         upload.file.errors = [_("The file has %(n)d problem(s); nothing was changed.", n=len(exc.problems))]
         return _import_page(center, upload, csv_form, problems=[str(p) for p in exc.problems])
-    before = svc.current_scenario(center)
-    import_scenario(scenario, center.name, replace=True)
-    audit.people_changes(center.id, before, svc.current_scenario(center))
+    try:
+        planning.replace_scenario(center, scenario)
+    except planning.RemovalsNeedConfirmation as question:
+        db.session.rollback()
+        confirm = ConfirmRemovalsForm(formdata=None, pending=_keep_pending(center, raw))
+        return render_template("editing/confirm_removals.html", center=center, form=confirm,
+                               removals=question.removals)
     db.session.commit()
     flash(_("Replaced the planning data with the file."), "info")
+    return _dashboard(center)
+
+
+@bp.post("/import/scenario/confirm")
+@login_required
+def confirm_removals(center_id: int) -> str | Redirect:
+    """The second step of an upload that removes people: apply the waiting file, or say it is gone."""
+    center = get_center_or_404(center_id)
+    form = ConfirmRemovalsForm()
+    path = _pending_path(center, form.pending.data or "")
+    if path is None:
+        flash(_("That upload is no longer waiting; please upload the file again."), "error")
+        return redirect(url_for("editing.import_page", center_id=center.id))
+    raw = path.read_bytes()
+    try:
+        scenario = planning.parse_scenario_bytes(raw)
+    except planning.ScenarioError:  # it was valid when kept; a changed file is not applied
+        path.unlink(missing_ok=True)
+        abort(409)
+    if not form.validate_on_submit():
+        removals = planning.removed_people(planning.read_center(center), scenario)
+        return render_template("editing/confirm_removals.html", center=center, form=form, removals=removals)
+    removed = planning.replace_scenario(center, scenario, confirmed_removals=True)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(ngettext("Replaced the planning data with the file and removed %(num)d person.",
+                   "Replaced the planning data with the file and removed %(num)d people.", len(removed)), "info")
     return _dashboard(center)
 
 
 @bp.post("/import/participants")
 @login_required
 @_closing_uploads
-def import_participants(center_id: int) -> str | Response:
+def import_participants(center_id: int) -> str | Redirect:
     center = get_center_or_404(center_id)
     upload, csv_form = ScenarioUploadForm(formdata=None), ParticipantsCsvForm()
     if not csv_form.validate_on_submit():
         return _import_page(center, upload, csv_form)
-    raw = _read_upload(csv_form.file.data, sc.MAX_SCENARIO_BYTES)
+    raw = _read_upload(csv_form.file.data, planning.MAX_SCENARIO_BYTES)
     if not raw:
         csv_form.file.errors = [_("Choose a file to upload.")]
         return _import_page(center, upload, csv_form)
-    if len(raw) > sc.MAX_SCENARIO_BYTES:
-        csv_form.file.errors = [_("The file is larger than %(n)d MiB.", n=sc.MAX_SCENARIO_BYTES // (1024 * 1024))]
+    if len(raw) > planning.MAX_SCENARIO_BYTES:
+        csv_form.file.errors = [_("The file is larger than %(n)d MiB.", n=planning.MAX_SCENARIO_BYTES // (1024 * 1024))]
         return _import_page(center, upload, csv_form)
     outcome = import_participants_csv(center, raw)
     if outcome.problems:
@@ -521,7 +613,7 @@ def import_participants(center_id: int) -> str | Response:
 @recent_password_required
 def export(center_id: int) -> Response:
     center = get_center_or_404(center_id)
-    body = json.dumps(export_scenario(center).to_dict(), ensure_ascii=False, indent=2) + "\n"
+    body = json.dumps(planning.read_center(center).to_dict(), ensure_ascii=False, indent=2) + "\n"
     # Everyone's data leaves the system here, like one participant's copy: the log says who took it.
     audit.record(center.id, current_user, "person.exported.all", "every participant and facilitator", None, None)
     db.session.commit()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Flask, Response, abort, request
 
@@ -48,22 +49,47 @@ class RedactTokens(logging.Filter):
     participant's personal page or a facilitator's account, open to whoever reads the log.
 
     Covers every route whose path holds a token (``/feeds/<token>.ics``, ``/p/<token>...``,
-    ``/welcome/<token>``), also percent-encoded (a ``next=`` query), in whatever form a logger is
-    handed the text: gunicorn's access log passes one mapping of atoms, werkzeug and gunicorn's error
-    log a tuple, Flask's error log a finished message; a traceback's text is redacted too. The message
-    is rendered here and stored redacted, so no handler or formatter can see the original."""
+    ``/welcome/<token>``) in every spelling a server would serve or a client could send: each run
+    of non-blank text is percent-decoded (repeatedly: ``%2570`` is ``%70`` is ``p``) and the route
+    found in any letter case, between repeated slashes, backslashes or ``/./``; also in a ``next=``
+    query. A run that was spelled otherwise than plainly is logged decoded, re-quoted (no line breaks
+    smuggled in) and redacted. Works in whatever form a logger is handed the text: gunicorn's access
+    log passes one mapping of atoms, werkzeug and gunicorn's error log a tuple, Flask's error log a
+    finished message; a traceback's text is redacted too. The message is rendered here and stored
+    redacted, so no handler or formatter can see the original."""
 
-    SEP = r"(?:/|%2[Ff])"
-    PATTERN = re.compile(rf"({SEP}(?:feeds|p|welcome){SEP})[^/\s\"'?#&%]+")
+    SEPARATOR = r"[/\\](?:\.?[/\\])*"
+    TOKEN_ROUTE = re.compile(rf"({SEPARATOR}(?:feeds|p|welcome){SEPARATOR})([^/\\\s\"'?#&]+)", re.IGNORECASE)
+    RUN = re.compile(r"[^\s\"']+")
+    QUOTE_SAFE = "/:?#[]@!$&()*+,;=-._~"
 
     @classmethod
     def redact(cls, text: str) -> str:
-        return cls.PATTERN.sub(cls._replacement, text)
+        return cls.RUN.sub(cls._redact_run, text)
+
+    @classmethod
+    def _redact_run(cls, match: re.Match[str]) -> str:
+        run = match.group(0)
+        decoded = cls._decoded(run)
+        if not cls.TOKEN_ROUTE.search(decoded):
+            return run
+        if decoded == run:
+            return cls.TOKEN_ROUTE.sub(cls._replacement, run)
+        return quote(cls.TOKEN_ROUTE.sub(cls._replacement, decoded), safe=cls.QUOTE_SAFE)
+
+    @staticmethod
+    def _decoded(run: str) -> str:
+        for _round in range(5):
+            decoded = unquote(run, errors="replace")
+            if decoded == run:
+                break
+            run = decoded
+        return run
 
     @staticmethod
     def _replacement(match: re.Match[str]) -> str:
         # Keep the shape of the route (".ics") so the log still says which kind of URL it was.
-        return match.group(1) + ("[token].ics" if match.group(0).endswith(".ics") else "[token]")
+        return match.group(1) + ("[token].ics" if match.group(2).lower().endswith(".ics") else "[token]")
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

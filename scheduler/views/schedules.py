@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, PinKind, ScheduleVersion, SolveJob
-from scheduler.services import audit, pins, review, solving, versions
+from scheduler.services import audit, mail_batches, pins, publish_notices, review, solving, versions
+from scheduler.views import version_page
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("schedules", __name__, url_prefix="/centers/<int:center_id>/schedule")
@@ -103,7 +104,11 @@ def build(center_id: int) -> str | Response:
         db.session.rollback()
         flash(refusal.message, "error")
         return redirect(url_for("schedules.overview", center_id=center.id))
-    solving.dispatch(job)
+    try:
+        solving.dispatch(job)
+    except solving.SolveRefusedError as refusal:  # the queue could not take it; the job is closed
+        flash(refusal.message, "error")
+        return redirect(url_for("schedules.overview", center_id=center.id))
     if job.params.get("stale_pins"):
         flash(ngettext("%(num)d pin no longer fits the center's data and was left out. See the pins list.",
                        "%(num)d pins no longer fit the center's data and were left out. See the pins list.",
@@ -151,15 +156,12 @@ def cancel(center_id: int, job_id: int) -> Response:
 def version(center_id: int, number: int) -> str:
     center = get_center_or_404(center_id)
     found = get_version_or_404(center, number)
-    view = review.version_view(found.scenario, found.schedule)
-    participant_form = PinParticipantForm()
-    participant_form.participant.choices = participant_choices(view)
+    page = version_page.version_page(found, request.args)
     audit.viewed_list(center.id, "rosters", f"version {found.number}")
     db.session.commit()
-    return render_template("schedules/version.html", center=center, version=found, view=view,
-                           day_names=DAY_NAMES, versions=versions.list_versions(center),
-                           pin_group_form=PinGroupForm(), pin_participant_form=participant_form,
-                           pins=pins.pin_views(center))
+    return render_template("schedules/version.html", center=center, version=found, page=page,
+                           sections=version_page.SECTIONS, day_names=DAY_NAMES, versions=versions.list_versions(center),
+                           pin_group_form=PinGroupForm(), pins=pins.pin_views(center))
 
 
 @bp.post("/versions/<int:number>/pins/groups/<group_id>")
@@ -168,7 +170,8 @@ def pin_group(center_id: int, number: int, group_id: str) -> Response:
     center = get_center_or_404(center_id)
     found = get_version_or_404(center, number)
     form = PinGroupForm()
-    back = url_for("schedules.version", center_id=center.id, number=number, _anchor=f"group-{group_id}")
+    back = url_for("schedules.version", center_id=center.id, number=number, _anchor=f"group-{group_id}",
+                   **version_page.back_args(request.args))
     if not form.validate_on_submit():
         flash(_("The form has expired. Try again."), "error")
         return redirect(back)
@@ -191,7 +194,7 @@ def pin_participant(center_id: int, number: int) -> Response:
     found = get_version_or_404(center, number)
     form = PinParticipantForm()
     form.participant.choices = participant_choices(review.version_view(found.scenario, found.schedule))
-    back = url_for("schedules.version", center_id=center.id, number=number, _anchor="pins-heading")
+    back = url_for("schedules.version", center_id=center.id, number=number, section="pins", _anchor="pins-heading")
     if not form.validate_on_submit():
         flash(_("Participant: %(error)s", error=" ".join(form.participant.errors) or _("choose a participant.")),
               "error")
@@ -234,18 +237,26 @@ def publish(center_id: int, number: int) -> str | Response:
     center = get_center_or_404(center_id)
     found = get_version_or_404(center, number)
     form = ConfirmForm()
+    # Who is left out, and who will be told what: read before publishing, against the version published now.
+    notices = publish_notices.plan(center, found)
     if form.validate_on_submit():
         try:
             versions.publish(found, current_user)
+            batch = mail_batches.create(center.id, _("Notices of version %(number)d", number=number),
+                                        publish_notices.messages(center, found, notices))
         except versions.VersionError as error:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("schedules.version", center_id=center.id, number=number))
         db.session.commit()
+        mail_batches.start(batch)
         flash(_("Version %(number)d is published.", number=number), "info")
+        if batch.total:
+            return redirect(url_for("self_service.mail_batch", center_id=center.id, batch_id=batch.id))
         return redirect(url_for("schedules.version", center_id=center.id, number=number))
     return render_template("schedules/publish.html", center=center, version=found, form=form,
-                           published=versions.current_published(center))
+                           published=versions.current_published(center), notices=notices,
+                           limit=publish_notices.LIST_LIMIT)
 
 
 @bp.get("/compare")
@@ -258,9 +269,8 @@ def compare(center_id: int) -> str:
         abort(404)
     old = get_version_or_404(center, old_number)
     new = get_version_or_404(center, new_number)
-    comparison = review.compare_versions(review.version_view(old.scenario, old.schedule),
-                                         review.version_view(new.scenario, new.schedule))
+    page = version_page.compare_page(old, new, request.args)
     audit.viewed_list(center.id, "comparison", f"versions {old.number} and {new.number}")
     db.session.commit()
-    return render_template("schedules/compare.html", center=center, old=old, new=new, comparison=comparison,
-                           versions=versions.list_versions(center))
+    return render_template("schedules/compare.html", center=center, old=old, new=new, page=page,
+                           comparison=page.comparison, versions=versions.list_versions(center))

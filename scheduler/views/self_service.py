@@ -4,29 +4,45 @@ view of who has answered, with invitations, reminders and the outbox."""
 from __future__ import annotations
 
 import json
+import re
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, PasswordField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from scheduler import ratelimit
 from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
-from scheduler.models import Center, MailStatus, OutboxMessage, Participant
-from scheduler.services import accounts, audit, feed_tokens, mail, staff_invitations
+from scheduler.models import Center, Facilitator, MailStatus, OutboxMessage, Participant
+from scheduler.services import (
+    accounts,
+    answer_clashes,
+    audit,
+    feed_tokens,
+    mail,
+    mail_batches,
+    people_search,
+    planning,
+    staff_invitations,
+)
 from scheduler.services import editing as svc
 from scheduler.services import privacy as privacy_svc
 from scheduler.services import self_service as answers_svc
-from scheduler.views.auth import recent_password_required, start_session
+from scheduler.views import welcome as welcome_links
+from scheduler.views.auth import recent_password_required
 from scheduler.views.calendars import replace_own_link
 from scheduler.views.coordinator import get_center_or_404
+
+if TYPE_CHECKING:
+    from scheduler.views.monitoring.outcomes import PersonalPanel
 
 bp = Blueprint("self_service", __name__)
 
@@ -58,8 +74,10 @@ def _participant_or_gone(token: str) -> Participant:
 
 
 def _no_referrer(response: Response) -> Response:
-    # The page's URL is the person's key: never send it to another site.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The page's URL is the person's key: no Referer ever carries it. Only the origin is sent (never
+    # over plain HTTP): the CSRF check needs it on a form sent over HTTPS, where Flask-WTF refuses a
+    # POST without a Referer of this site, and it names no person.
+    response.headers["Referrer-Policy"] = "strict-origin"
     return response
 
 
@@ -69,10 +87,12 @@ def page(token: str) -> Response:
     center = participant.center
     # Their own language when they chose one; otherwise the browser's, as on every page.
     with force_locale(participant.locale) if participant.locale else nullcontext():
-        data = svc.current_scenario(center)
+        scenario = planning.read_center(center)
+        data = scenario.to_dict()
         index = svc.find_index(data, "participants", participant.code)
         assert index is not None
         person = data["participants"][index]
+        read_as = answers_svc.own_snapshot(scenario, "participants", participant.code)
         read_only = answers_svc.is_read_only(center)
         form = ConfirmForm()
         answers = answers_svc.current_answers(person)
@@ -84,15 +104,33 @@ def page(token: str) -> Response:
                 return _no_referrer(redirect(url_for("self_service.page", token=token)))
             if form.validate_on_submit():
                 answers = answers_svc.parse(request.form, data)
-                result = answers_svc.save(center, participant, answers)
+                page_read_as = answers_svc.read_as_value(request.form.get("read_as"))
+                result = answers_svc.save(center, participant, answers, page_read_as)
                 if result is not None and result.ok:
                     db.session.commit()
                     flash(_("Thank you. Your answers are saved. You can change them here at any time."), "success")
                     return _no_referrer(redirect(url_for("self_service.page", token=token)))
                 db.session.rollback()
-                if result is not None:
-                    problems = [*(m for ms in result.field_problems.values() for m in ms),
-                                *(str(p) for p in result.other_problems)]
+                if result is not None and result.stale and page_read_as is not None:
+                    # Shown again as they are now (read after the refusal), with what they typed kept
+                    # wherever it did not clash; the page is then read at the current answers.
+                    scenario = planning.read_center(center)
+                    data = scenario.to_dict()
+                    read_as = answers_svc.own_snapshot(scenario, "participants", participant.code)
+                    assert read_as is not None
+                    problems = [_("Your answers were changed after you opened this page, so we kept them as "
+                                  "they are and did not take this page: it would have undone that change. "
+                                  "What changed:"),
+                                *answers_svc.what_changed(page_read_as, read_as, data, DAY_NAMES),
+                                _("The page below shows your answers as they are now, with your own changes "
+                                  "kept where they did not clash. Please check it and press the button again.")]
+                    answers = answers_svc.keep_typed(answers, page_read_as, read_as)
+                else:
+                    # Shown again as typed, so still read at what the page was first read at.
+                    read_as = page_read_as if page_read_as is not None else read_as
+                    if result is not None:
+                        problems = [*(m for ms in result.field_problems.values() for m in ms),
+                                    *(str(p) for p in result.other_problems)]
             else:
                 problems = [_("The page had expired. Please try again.")]
         features, languages = answers_svc.choices(data)
@@ -101,9 +139,24 @@ def page(token: str) -> Response:
         html = render_template(
             "self_service/page.html", participant=participant, center=center, data=data, answers=answers,
             problems=problems, read_only=read_only, form=form, features=features, languages=languages,
+            read_as=answers_svc.read_as_text(read_as),
             day_names=DAY_NAMES, token=token, meetings=answers_svc.my_meetings(center, participant),
-            calendar=calendar, activity_text={a.code: a.description for a in center.activities})
+            calendar=calendar, activity_text={a.code: a.description for a in center.activities},
+            monitoring=_monitoring_panel(center, participant),
+            clashes=answer_clashes.clashes(center, participant.code), answered=participant.answered_at is not None)
     return _no_referrer(make_response(html))
+
+
+@bp.app_template_global("answer_clashes")
+def answer_clashes_for(center: Center) -> list[answer_clashes.Clash]:
+    """For templates/coordinator/_answer_clashes.html, which the dashboard includes."""
+    return answer_clashes.clashes(center)
+
+
+def _monitoring_panel(center: Center, participant: Participant) -> PersonalPanel:
+    from scheduler.views.monitoring.outcomes import personal_panel  # it imports this module
+
+    return personal_panel(center, participant)
 
 
 @bp.post("/p/<token>/calendar")
@@ -133,14 +186,23 @@ def _participant_or_404(center: Center, code: str) -> Participant:
 @login_required
 def answers(center_id: int) -> str:
     center = get_center_or_404(center_id)
-    people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
-    live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
     form = DeadlineForm(deadline=center.answers_deadline, facilitators_edit_profile=center.facilitators_edit_profile)
     audit.viewed_list(center.id, "answers", "participants' answers and links")
     db.session.commit()
-    return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
-                           confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
-                           changes=answers_svc.changes_since_last_solve(center))
+    return _answers_page(center, form)
+
+
+def _answers_page(center: Center, form: DeadlineForm) -> str:
+    """One page of the answers list, as searched and filtered (people_search), never all 600 rows."""
+    query = people_search.PeopleQuery.from_args(request.args)
+    found = people_search.search(center.participants, query, name=lambda p: p.name, code=lambda p: p.code,
+                                 facts=lambda p: people_search.PersonFacts(answered=p.answered_at is not None))
+    live = {p.id: any(link.revoked_at is None for link in p.links) for p in found.items}
+    return render_template("self_service/answers.html", center=center, people=found.items, found=found, query=query,
+                           live=live, form=form, confirm=ConfirmForm(), total=len(center.participants),
+                           answered=sum(1 for p in center.participants if p.answered_at),
+                           changes=answers_svc.changes_since_last_solve(center),
+                           asked=staff_invitations.awaiting_answer(center))
 
 
 @bp.post("/centers/<int:center_id>/answers/deadline")
@@ -149,11 +211,7 @@ def deadline(center_id: int) -> str | Response:
     center = get_center_or_404(center_id)
     form = DeadlineForm()
     if not form.validate_on_submit():
-        people = sorted(center.participants, key=lambda p: (p.answered_at is not None, p.name))
-        live = {p.id: any(link.revoked_at is None for link in p.links) for p in people}
-        return render_template("self_service/answers.html", center=center, people=people, live=live, form=form,
-                               confirm=ConfirmForm(), answered=sum(1 for p in people if p.answered_at),
-                               changes=answers_svc.changes_since_last_solve(center))
+        return _answers_page(center, form)
     center.answers_deadline = form.deadline.data
     center.facilitators_edit_profile = bool(form.facilitators_edit_profile.data)
     db.session.commit()
@@ -176,7 +234,9 @@ def link_action(center_id: int, code: str, action: str) -> Response:
             message = answers_svc.invite(center, participant)
             db.session.commit()
             _report_send(message, participant.name)
-    return redirect(url_for("self_service.answers", center_id=center.id))
+    # Back to the same search, page and row: after "Send a link" the person carries on where they were.
+    back = people_search.PeopleQuery.from_args(request.args).args()
+    return redirect(url_for("self_service.answers", center_id=center.id, _anchor=f"person-{participant.code}", **back))
 
 
 def _report_send(message: OutboxMessage | None, name: str) -> None:
@@ -189,6 +249,28 @@ def _report_send(message: OutboxMessage | None, name: str) -> None:
         flash(_("No mail server is set up: the email to %(name)s is waiting in the outbox.", name=name), "info")
     else:
         flash(_("Sent the link to %(name)s.", name=name), "success")
+
+
+def _report_invitation(invitation: staff_invitations.Invitation, name: str, email: str) -> None:
+    """What a coordinator is told after inviting a facilitator, in plain words."""
+    if invitation.outcome is staff_invitations.Outcome.ASKED_TO_ACCEPT:
+        flash(_("%(email)s already belongs to an account (perhaps at another center), so no link to choose a "
+                "password was made. Its owner was asked by email to accept; %(name)s becomes a facilitator here "
+                "only after accepting while signed in.", email=email, name=name), "info")
+    elif invitation.outcome is staff_invitations.Outcome.ALREADY_HERE:
+        flash(_("%(name)s already has an account here and signs in with their own password. Nothing was sent.",
+                name=name), "info")
+    else:
+        _report_send(invitation.message, name)
+
+
+def _invite_or_refuse(center: Center, facilitator: Facilitator) -> staff_invitations.Outcome | None:
+    """One invitation of "invite all"; an address that is not one is left out (None) and named."""
+    try:
+        return staff_invitations.invite_facilitator(center, facilitator, current_user).outcome
+    except accounts.AccountError as error:
+        flash(_("%(name)s cannot be invited: %(problem)s", name=facilitator.name, problem=error.message), "error")
+        return None
 
 
 @bp.post("/centers/<int:center_id>/answers/remind")
@@ -209,8 +291,42 @@ def outbox(center_id: int) -> str:
     center = get_center_or_404(center_id)
     audit.viewed_list(center.id, "outbox", "emails to participants and facilitators")
     db.session.commit()
-    return render_template("self_service/outbox.html", center=center, messages=mail.outbox(center.id),
-                           confirm=ConfirmForm())
+    search = request.args.get("q", "").strip()[:mail.SEARCH_LIMIT]
+    page = request.args.get("page", "1")
+    page_number = max(int(page), 1) if page.isdigit() and len(page) < 7 else 1  # nonsense gives the first page
+    messages, total = mail.outbox(center.id, search, page_number)
+    pages = max((total + mail.OUTBOX_PAGE_SIZE - 1) // mail.OUTBOX_PAGE_SIZE, 1)
+    return render_template("self_service/outbox.html", center=center, messages=messages, total=total,
+                           search=search, page=page_number, pages=pages,
+                           confirm=ConfirmForm(), body_parts=body_parts, batches=mail_batches.recent(center.id))
+
+
+_LINK = re.compile(r"(?:https?|webcal)://[^\s<>\"']+")
+
+
+def body_parts(body: str) -> list[tuple[str, bool]]:
+    """A message's text cut into (text, is a link), so the page can make each link clickable and
+    copyable while everything else stays plain, escaped text."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for found in _LINK.finditer(body):
+        link = found.group().rstrip(".,;:)")
+        parts.append((body[at:found.start()], False))
+        parts.append((link, True))
+        at = found.start() + len(link)
+    parts.append((body[at:], False))
+    return [p for p in parts if p[0]]
+
+
+@bp.get("/centers/<int:center_id>/outbox/batches/<int:batch_id>")
+@login_required
+def mail_batch(center_id: int, batch_id: int) -> str:
+    """How far a batch of emails (a publish's notices, invitations) has got; a script follows it."""
+    center = get_center_or_404(center_id)
+    batch = mail_batches.get(center.id, batch_id)
+    if batch is None:
+        abort(404)
+    return render_template("self_service/mail_batch.html", center=center, batch=batch)
 
 
 @bp.post("/centers/<int:center_id>/outbox/<int:message_id>/retry")
@@ -231,12 +347,6 @@ def retry(center_id: int, message_id: int) -> Response:
 # --------------------------------------------------------------------------- facilitators
 
 
-class WelcomeForm(FlaskForm):
-    password = PasswordField(_l("Choose a password (at least 12 characters; a short sentence works well)"),
-                             validators=[InputRequired()])
-    again = PasswordField(_l("The same password again"), validators=[InputRequired()])
-
-
 @bp.post("/centers/<int:center_id>/answers/facilitators/<code>/invite")
 @login_required
 @recent_password_required  # it grants an account and a role at the center
@@ -246,9 +356,14 @@ def invite_facilitator(center_id: int, code: str) -> Response:
     if facilitator is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        message = staff_invitations.invite_facilitator(center, facilitator)
+        try:
+            invitation = staff_invitations.invite_facilitator(center, facilitator, current_user)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            flash(_("%(name)s cannot be invited: %(problem)s", name=facilitator.name, problem=error.message), "error")
+            return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
         db.session.commit()
-        _report_send(message, facilitator.name)
+        _report_invitation(invitation, facilitator.name, facilitator.email)
     return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
 
 
@@ -258,35 +373,35 @@ def invite_facilitator(center_id: int, code: str) -> Response:
 def invite_all_facilitators(center_id: int) -> Response:
     center = get_center_or_404(center_id)
     if ConfirmForm().validate_on_submit():
-        waiting = [f for f in center.facilitators if f.user_id is None]
-        sent = sum(1 for f in waiting if staff_invitations.invite_facilitator(center, f) is not None)
+        asked = staff_invitations.awaiting_answer(center)
+        waiting = [f for f in center.facilitators if f.user_id is None and f.id not in asked]
+        with mail.held() as messages:  # written now, sent in the background: a slow mail server holds nothing up
+            outcomes = [_invite_or_refuse(center, f) for f in waiting]
+        batch = mail_batches.adopt(center.id, _("Invitations to facilitators"), messages)
         db.session.commit()
+        mail_batches.start(batch)
+        sent = sum(1 for o in outcomes if o in (staff_invitations.Outcome.WELCOME_SENT,
+                                                 staff_invitations.Outcome.ASKED_TO_ACCEPT))
         flash(_("Invited %(sent)d facilitators. %(missing)d have no email address.", sent=sent,
-                missing=len(waiting) - sent), "success")
+                missing=outcomes.count(staff_invitations.Outcome.NO_EMAIL)), "success")
+        existing = outcomes.count(staff_invitations.Outcome.ASKED_TO_ACCEPT)
+        if existing:
+            flash(ngettext("%(num)d of them already has an account: its owner was asked by email to accept, and "
+                           "becomes a facilitator here only after accepting while signed in.",
+                           "%(num)d of them already have an account: their owners were asked by email to accept, "
+                           "and become facilitators here only after accepting while signed in.", existing), "info")
+        if batch.total:
+            return redirect(url_for("self_service.mail_batch", center_id=center.id, batch_id=batch.id))
     return redirect(url_for("self_service.answers", center_id=center.id) + "#facilitators")
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
-def welcome(token: str) -> str | Response:
-    user = staff_invitations.user_for_welcome(token)
-    if user is None:
+def welcome(token: str) -> Response:
+    """A welcome link (first password) or an invitation to an existing account: views/welcome.py."""
+    page = welcome_links.open_link(token)
+    if page is None:
         _gone()
-    assert user is not None
-    form = WelcomeForm()
-    if form.validate_on_submit():
-        if form.password.data != form.again.data:
-            form.again.errors = [*form.again.errors, _("The two passwords are not the same.")]
-        else:
-            try:
-                staff_invitations.set_password(user, form.password.data or "")
-            except accounts.AccountError as error:
-                form.password.errors = [*form.password.errors, error.message]
-            else:
-                db.session.commit()
-                start_session(user)
-                flash(_("Welcome. Your password is set."), "success")
-                return redirect(url_for("coordinator.index"))
-    return _no_referrer(make_response(render_template("self_service/welcome.html", form=form, email=user.email)))
+    return _no_referrer(make_response(page))
 
 
 @bp.route("/centers/<int:center_id>/me/times", methods=["GET", "POST"])
@@ -295,35 +410,56 @@ def my_times(center_id: int) -> str | Response:
     from scheduler.views.swaps import get_own_facilitator_or_404
 
     center, me = get_own_facilitator_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    data = scenario.to_dict()
     index = svc.find_index(data, "facilitators", me.code)
     assert index is not None
     person = data["facilitators"][index]
+    read_as = answers_svc.own_snapshot(scenario, "facilitators", me.code)
     answers = answers_svc.current_answers(person)
     form = ConfirmForm()
     problems: list[str] = []
     if form.validate_on_submit():
         answers = answers_svc.parse(request.form, {**data, "activities": []})
+        page_read_as = answers_svc.read_as_value(request.form.get("read_as"))
+        if page_read_as is not None:  # shown again as typed, so still read at what the page was read at
+            read_as = page_read_as
         if not answers.errors:
-            item = {**person, "available": [s for s, v in answers.levels.items() if v == "available"],
-                    "if_needed": [s for s, v in answers.levels.items() if v == "if_needed"]}
+            fields = {"available": [s for s, v in answers.levels.items() if v == "available"],
+                      "if_needed": [s for s, v in answers.levels.items() if v == "if_needed"]}
             if center.facilitators_edit_profile:
                 known_skills, known_languages = answers_svc.staff_choices(data)
-                item["skills"] = [x for x in request.form.getlist("skills") if x in known_skills]
-                item["languages"] = [x for x in request.form.getlist("languages") if x in known_languages]
-            result = svc.apply_change(center, svc.put_item("facilitators", index, item), before=data)
+                fields["skills"] = [x for x in request.form.getlist("skills") if x in known_skills]
+                fields["languages"] = [x for x in request.form.getlist("languages") if x in known_languages]
+            result = planning.save_item(center, "facilitators", me.code, fields, read_as=page_read_as)
             if result.ok:
                 db.session.commit()
                 flash(_("Your times are saved. They count from the next schedule your coordinator builds."),
                       "success")
                 return redirect(url_for("self_service.my_times", center_id=center.id))
             db.session.rollback()
-            problems = [*(m for ms in result.field_problems.values() for m in ms),
-                        *(str(p) for p in result.other_problems)]
+            if result.stale and page_read_as is not None:
+                # As on a participant's page: shown again as it is now, what they typed kept where it did not clash.
+                scenario = planning.read_center(center)
+                data = scenario.to_dict()
+                read_as = answers_svc.own_snapshot(scenario, "facilitators", me.code)
+                assert read_as is not None
+                answers = answers_svc.keep_typed(answers, page_read_as, read_as)
+                person = {**read_as, **{key: answers_svc.kept_list(key, fields[key], page_read_as, read_as)
+                                        for key in ("skills", "languages") if key in fields}}
+                problems = [_("Your times were changed after you opened this page, so we kept them as they are "
+                              "and did not take this page: it would have undone that change. What changed:"),
+                            *answers_svc.what_changed(page_read_as, read_as, data, DAY_NAMES),
+                            _("The page below shows your times as they are now, with your own changes kept "
+                              "where they did not clash. Please check it and press the button again.")]
+            else:
+                problems = [*(m for ms in result.field_problems.values() for m in ms),
+                            *(str(p) for p in result.other_problems)]
     known_skills, known_languages = answers_svc.staff_choices(data)
     return render_template("self_service/my_times.html", center=center, me=me, data=data, answers=answers,
                            form=form, problems=problems, day_names=DAY_NAMES, person=person,
-                           known_skills=known_skills, known_languages=known_languages)
+                           known_skills=known_skills, known_languages=known_languages,
+                           read_as=answers_svc.read_as_text(read_as))
 
 
 class ActivityTextForm(FlaskForm):

@@ -4,15 +4,16 @@ assign cover, cancel dates and read the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -20,14 +21,17 @@ from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES, date_text
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
-from scheduler.services import audit, feed_tokens, notify, swaps, versions
-from scheduler.services.cover import eligible_colleagues
+from scheduler.services import audit, audit_words, feed_tokens, notify, swaps, versions
+from scheduler.services.cover import eligible_colleagues, problems_taking
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.auth import recent_password_required
 from scheduler.views.calendars import replace_own_link
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("swaps", __name__, url_prefix="/centers/<int:center_id>")
+
+AUDIT_PER_PAGE = 50
+TRADE_CHOICES = 60  # a colleague's next meetings the requester could take in return
 
 
 class MeetingForm(FlaskForm):
@@ -36,6 +40,10 @@ class MeetingForm(FlaskForm):
     date = HiddenField(validators=[DataRequired()])
 
     def key(self) -> MeetingKey | None:
+        # The overview's picker names a weekly series as one value, "group slot".
+        series = request.values.get("series", "")
+        if series and not (self.group.data or self.slot.data):
+            self.group.data, _space, self.slot.data = series.partition(" ")
         try:
             return MeetingKey(dt.date.fromisoformat(self.date.data or ""), self.slot.data or "", self.group.data or "")
         except ValueError:
@@ -54,6 +62,13 @@ class AskForm(MeetingForm):
 
 class ConfirmForm(FlaskForm):
     """No fields: the CSRF token is the point."""
+
+
+class MoveForm(MeetingForm):
+    room = SelectField(_l("Room"), validators=[DataRequired()])
+    start = TimeField(_l("Starts at"), validators=[DataRequired()])
+    end = TimeField(_l("Ends at"), validators=[DataRequired()])
+    step = HiddenField(default="check")  # check: show what happens; confirm: do it
 
 
 class AssignForm(FlaskForm):
@@ -91,12 +106,28 @@ def get_request_or_404(center: Center, request_id: int) -> SwapRequest:
     return found
 
 
+def _group_title(state: TermState, group_code: str) -> str:
+    """'Trauma recovery group, group 3', in the words of people_search.group_titles (the coordinator's
+    pages), read from the typed version: never the internal code. Worked out once per request and
+    version (a page labels many meetings)."""
+    cache: dict[int, dict[str, str]] = g.setdefault("group_titles", {})
+    if state.version.id not in cache:
+        data, titles = state.data, {}
+        for group in data.schedule.groups:
+            activity = data.scenario.activity(group.activity)
+            _code, _sep, number = group.id.rpartition("-")
+            titles[group.id] = activity.name if activity.max_groups <= 1 or not number.isdigit() else _(
+                "%(activity)s, group %(k)s", activity=activity.name, k=number)
+        cache[state.version.id] = titles
+    return cache[state.version.id].get(group_code, group_code)
+
+
 def _meeting_label(state: TermState, key: MeetingKey) -> str:
     meeting = state.by_key.get(key)
+    title = _group_title(state, key.group)
     if meeting is None:
-        return f"{key.group} {date_text(key.date)}"
-    activity = state.activity(meeting.activity_id)["name"]
-    return _("%(activity)s, %(date)s at %(time)s", activity=activity, date=date_text(key.date),
+        return f"{title} {date_text(key.date)}"
+    return _("%(activity)s, %(date)s at %(time)s", activity=title, date=date_text(key.date),
              time=meeting.start.strftime("%H:%M"))
 
 
@@ -121,15 +152,8 @@ def my_cover(center_id: int) -> str:
     version, state = published
     today = dt.date.today()
     upcoming = [m for m in state.led_by(me.code) if m.date >= today]
-    on = max(today, dt.date.fromisoformat(version.scenario["center"]["term_start"]))
-    names = {p["id"]: p["name"] for p in version.scenario["participants"]}
-    rooms = {r["id"]: r["name"] for r in version.scenario["rooms"]}
-    slots = {s["id"]: s for s in version.scenario["slots"]}
-    my_groups = [{"id": g["id"], "activity": state.activity(g["activity"])["name"],
-                  "times": [slots[s] for s in g["sessions"]], "room": rooms.get(g["room"], g["room"]),
-                  "members": sorted(names.get(p, p) for p in state.rosters[g["id"]].on(on))}
-                 for g in version.schedule["groups"] if me.code in g["facilitators"]]
-    if any(g["members"] for g in my_groups):
+    my_groups = swaps.groups_led(state, me.code, max(today, state.data.center.term_start))
+    if any(g.members for g in my_groups):
         audit.viewed_list(center.id, "my groups", "members of the facilitator's own groups")
         db.session.commit()
     requests = [r for r in swaps.requests_for(center, me) if r.version_id == version.id]
@@ -138,7 +162,8 @@ def my_cover(center_id: int) -> str:
     mine = [r for r in requests if r.requester_id == me.id]
     return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
                            takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
-                           MeetingKey=MeetingKey, calendar=calendar, my_groups=my_groups, day_names=DAY_NAMES)
+                           MeetingKey=MeetingKey, calendar=calendar, my_groups=my_groups, day_names=DAY_NAMES,
+                           group_title=_group_title)
 
 
 @bp.post("/cover/calendar")
@@ -177,12 +202,17 @@ def ask(center_id: int) -> str | Response:
     form.colleague.choices = [SelectChoice("", _("Anyone who can (open request)"))] + [
         SelectChoice(str(c.facilitator.id), _("%(name)s (covered %(n)d this term)", name=c.facilitator.name,
                                               n=c.covers)) for c in candidates]
+    # A trade is with one colleague who can take these meetings, and offers only their meetings the
+    # requester can take in return: never a list of every meeting of every colleague (1 371 at 600 people).
     today = dt.date.today()
-    others = [(f, m) for f in center.facilitators if f.id != me.id for m in state.led_by(f.code) if m.date >= today]
+    chosen = next((c.facilitator for c in candidates if str(c.facilitator.id) == (form.colleague.data or "")), None)
+    theirs = [] if chosen is None else [
+        m for m in state.led_by(chosen.code)
+        if m.date >= today and not problems_taking(state, me, [MeetingKey.of(m)])][:TRADE_CHOICES]
     form.trade.choices = [SelectChoice("", _("Nothing (a cover, not a trade)"))] + [
-        SelectChoice(f"{f.id}|{m.group_id}|{m.slot_id}|{m.date.isoformat()}",
-                     f"{f.name}: {_meeting_label(state, MeetingKey.of(m))}") for f, m in others]
-    if request.method == "POST" and form.validate():
+        SelectChoice(f"{chosen.id}|{m.group_id}|{m.slot_id}|{m.date.isoformat()}",
+                     _meeting_label(state, MeetingKey.of(m))) for m in theirs if chosen is not None]
+    if request.method == "POST" and "show_trades" not in request.form and form.validate():
         if form.scope.data == "until" and form.until.data is None:
             form.until.errors = [*form.until.errors, _("Choose the last date.")]
         else:
@@ -203,7 +233,7 @@ def ask(center_id: int) -> str | Response:
                 flash(_("Your request is sent."), "success")
                 return redirect(url_for("swaps.my_cover", center_id=center.id))
     return render_template("swaps/ask.html", center=center, me=me, form=form, keys=keys, state=state,
-                           label=_meeting_label, candidates=candidates)
+                           label=_meeting_label, candidates=candidates, chosen=chosen)
 
 
 def _parse_trade(center: Center, form: AskForm) -> tuple[Facilitator | None, list[MeetingKey]]:
@@ -226,7 +256,9 @@ def answer(center_id: int, request_id: int, action: str) -> Response:
     found = get_request_or_404(center, request_id)
     if ConfirmForm().validate_on_submit():
         try:
-            {"accept": swaps.accept, "decline": swaps.decline, "cancel": swaps.cancel}[action](found, me)
+            answers: dict[str, Callable[[SwapRequest, Facilitator], object]] = {
+                "accept": swaps.accept, "decline": swaps.decline, "cancel": swaps.cancel}
+            answers[action](found, me)
             _tell_if_applied(found)
             db.session.commit()
         except swaps.SwapError as error:
@@ -254,9 +286,13 @@ def overview(center_id: int) -> str:
     suggestions = {r.id: eligible_colleagues(state, r.requester, [MeetingKey(i.date, i.slot_code, i.group_code)
                                                                    for i in r.items if i.half.value == "give"])
                    for r in uncovered if r.kind.value == "cover"}
+    series = [(f"{led.id} {slot}", _("%(group)s, %(day)s %(time)s", group=_group_title(state, led.id),
+                                                day=DAY_NAMES[t.day], time=t.start))
+              for led in swaps.groups_led(state, None, state.data.center.term_start)
+              for slot, t in zip(state.data.groups[led.id].sessions, led.times, strict=True)]
     return render_template("swaps/overview.html", center=center, state=state, requests=requests,
                            uncovered=uncovered, suggestions=suggestions, label=_meeting_label, form=ConfirmForm(),
-                           MeetingKey=MeetingKey)
+                           MeetingKey=MeetingKey, series=series)
 
 
 @bp.post("/swaps/<int:request_id>/<any(approve, reject):action>")
@@ -330,10 +366,57 @@ def cancel_meeting(center_id: int) -> str | Response:
                            label=_meeting_label(state, key), members=len(meeting.members))
 
 
+@bp.route("/meetings/move", methods=["GET", "POST"])
+@login_required
+def move_meeting(center_id: int) -> str | Response:
+    """Move one date of a group to another room or time that day: a form, then a page saying what
+    happens and who is told, whose button does it. Clashes are refused with every reason."""
+    center = get_center_or_404(center_id)
+    published = _published_or_none(center)
+    if published is None:
+        abort(404)
+    version, state = published
+    form = MoveForm(request.form if request.method == "POST" else request.args)
+    key = form.key()
+    meeting = state.by_key.get(key) if key is not None else None
+    if key is None or meeting is None or meeting.cancelled:
+        flash(_("That meeting does not exist."), "error")
+        return redirect(url_for("swaps.overview", center_id=center.id))
+    form.room.choices = [SelectChoice(r.id, r.name) for r in state.data.scenario.rooms]
+    if request.method == "GET":
+        form.room.data, form.start.data, form.end.data = meeting.room, meeting.start, meeting.end
+    page = {"center": center, "form": form, "meeting": meeting, "label": _meeting_label(state, key),
+            "members": len(meeting.members)}
+    if request.method == "POST" and form.validate():
+        move = swaps.Move(form.room.data or "", form.start.data, form.end.data)
+        problems = swaps.move_problems(state, key, move)
+        if problems:
+            return render_template("swaps/move_meeting.html", problems=problems, **page)
+        if form.step.data != "confirm":
+            return render_template("swaps/move_meeting.html", confirm=move,
+                                   room=state.data.room_name(move.room), **page)
+        try:
+            swaps.move_meeting(version, key, move, current_user)
+            notify.send_all(center.id, notify.meeting_moved(term_state(version), key, meeting, utcnow()))
+            db.session.commit()
+        except swaps.SwapError as error:
+            db.session.rollback()
+            return render_template("swaps/move_meeting.html", problems=[str(error)], **page)
+        flash(_("Moved. Calendars will show this date in its new place, and everyone concerned is told."),
+              "success")
+        return redirect(url_for("swaps.overview", center_id=center.id))
+    return render_template("swaps/move_meeting.html", **page)
+
+
 @bp.get("/audit")
 @login_required
 def audit_log(center_id: int) -> str:
     center = get_center_or_404(center_id)
     action = request.args.get("action", "")[:64]
-    return render_template("swaps/audit.html", center=center, entries=audit.entries(center.id, action_prefix=action),
-                           action=action)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    # One more than the page holds, to know whether there is a next page.
+    found = audit.entries(center.id, action_prefix=action, limit=page * AUDIT_PER_PAGE + 1)
+    namer = audit_words.Namer(center)
+    rows = [audit_words.sentence(namer, e) for e in found[(page - 1) * AUDIT_PER_PAGE:page * AUDIT_PER_PAGE]]
+    return render_template("swaps/audit.html", center=center, entries=rows, action=action, page=page,
+                           more=len(found) > page * AUDIT_PER_PAGE)

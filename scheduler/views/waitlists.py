@@ -49,18 +49,18 @@ def overview(center_id: int) -> str:
     if version is None:
         return render_template("waitlists/overview.html", center=center, groups=None)
     state = term_state(version)
-    day = max(dt.date.today(), dt.date.fromisoformat(version.scenario["center"]["term_start"]))
+    day = max(dt.date.today(), state.data.center.term_start)
     offers = {o.group_code: o for o in db.session.scalars(select(SeatOffer).where(
         SeatOffer.version_id == version.id, SeatOffer.status == OfferStatus.OFFERED))}
     groups = []
-    for group in version.schedule["groups"]:
-        activity = state.activity(group["activity"])
-        members = state.rosters[group["id"]].on(day)
-        best = waitlist.best_fit(state, center, group["id"], day)
-        groups.append({"id": group["id"], "activity": activity, "members": members,
-                       "below": waitlist.below_minimum(state, group["id"], day),
-                       "free": activity["max_size"] - len(members), "best": best, "offer": offers.get(group["id"]),
-                       "waiting": waitlist.waiting_list(state, center, activity["id"], day)})
+    for group in state.data.schedule.groups:
+        activity = state.activity(group.activity)
+        members = state.rosters[group.id].on(day)
+        best = waitlist.best_fit(state, center, group.id, day)
+        groups.append({"id": group.id, "activity": activity, "members": members,
+                       "below": waitlist.below_minimum(state, group.id, day),
+                       "free": activity.max_size - len(members), "best": best, "offer": offers.get(group.id),
+                       "waiting": waitlist.waiting_list(state, center, activity.id, day)})
     names = {p.code: p.name for p in center.participants}
     audit.viewed_list(center.id, "waiting lists", "group members and waiting lists")
     db.session.commit()
