@@ -11,7 +11,9 @@
 //
 // Never kept: passwords, hidden fields (the CSRF token), files, fields that refuse autofill
 // (autocomplete="off" / "one-time-code": confirmations and sign-in codes), and anything on a page
-// whose address is itself a secret (participants' and welcome links say so with no-referrer).
+// whose address is itself a secret: participants', welcome, reset and invitation links say so with
+// <meta name="drafts" content="off"> (their referrer policy is strict-origin, which CSRF over HTTPS
+// needs, so it cannot be the sign).
 (function () {
   "use strict";
   var PREFIX = "draft:";
@@ -21,7 +23,9 @@
     store = window.sessionStorage;
     store.getItem(PREFIX);
   } catch (error) { return; }  // storage switched off: forms work as before
-  if (document.querySelector('meta[name="referrer"][content="no-referrer"]')) { return; }
+  if (document.querySelector('meta[name="drafts"][content="off"], meta[name="referrer"][content="no-referrer"]')) {
+    return;
+  }
   var body = document.body;
 
   function read(key) {

@@ -23,6 +23,8 @@
         show("best_score", data.best_score);
         show("bound", data.bound);
         show("covered", data.covered);
+        var notice = field("notice");  // why a queued build has not started, when it has not
+        if (notice) { notice.textContent = data.notice || ""; notice.hidden = !data.notice; }
         if (data.status === "queued" || data.status === "running") {
           window.setTimeout(poll, 1000);
           return;
