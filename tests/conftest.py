@@ -22,13 +22,14 @@ from sqlalchemy.engine import make_url
 from scheduler import create_app
 from scheduler.extensions import db
 
-SHARED_SCENARIOS = Path(__file__).resolve().parents[2] / "shared" / "scenarios"
+# The example scenarios are data of this repository (scenarios/ at its top level).
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def scenario_path(name: str) -> Path:
-    path = SHARED_SCENARIOS / f"{name}.json"
+    path = SCENARIOS / f"{name}.json"
     if not path.exists():
-        pytest.fail(f"shared scenario {path} is missing; tests expect ../shared beside the repository")
+        pytest.fail(f"example scenario {path} is missing from the repository's scenarios/ folder")
     return path
 
 
@@ -102,9 +103,10 @@ def make_app(url: str, instance: Path, **config: Any) -> Flask:
 def _finish_background_solves(app: Flask) -> None:
     """A solve a test left running holds a database connection on its thread; let it end before the
     engine is disposed, or the connection is dropped unclosed later, inside another test."""
-    executor = app.extensions.get("solve_executor")
-    if executor is not None:
-        executor.shutdown(wait=True, cancel_futures=True)
+    for name in ("solve_executor", "mail_executor"):  # a batch of emails sending in the background, too
+        executor = app.extensions.get(name)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +170,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def make_center(app: Flask) -> Callable[..., int]:
-    """Import a shared scenario as a center with the given name; returns the center id."""
+    """Import an example scenario as a center with the given name; returns the center id."""
     from scheduler.services.scenarios import import_scenario
     from solver import read_scenario_file
 

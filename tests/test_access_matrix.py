@@ -32,6 +32,7 @@ from werkzeug.routing import AnyConverter
 
 from scheduler.extensions import db
 from scheduler.models import (
+    ApiKeyScope,
     CenterRole,
     Facilitator,
     FeedToken,
@@ -43,29 +44,40 @@ from scheduler.models import (
     SolveJob,
     User,
 )
-from scheduler.services import accounts, feed_tokens, mail, pins, swaps
+from scheduler.services import accounts, api_keys, feed_tokens, mail, mail_batches, pins, swaps
 from scheduler.services.scenarios import import_scenario
 from solver import load_scenario
 from tests import rows
 from tests.conftest import PASSWORD, make_app, sign_in
-from tests.test_swaps import ART1_JAN11, BEFORE_TERM, SCENARIO, make_term
+from tests.support.swaps_term import ART1_JAN11, BEFORE_TERM, SCENARIO, make_term
 
-PUBLIC = {"auth.sign_in", "language.choose", "static", "two_factor.code"}
+PUBLIC = {"auth.sign_in", "auth.password_reset", "language.choose", "static", "two_factor.code",
+          "api-docs.openapi_json", "health.healthz", "health.readyz"}
 TOKEN = {"feeds.feed", "self_service.page", "self_service.make_calendar", "self_service.welcome",
-         "language.choose_for_participant"}
+         "language.choose_for_participant", "monitoring_reminders.choose", "monitoring_outcomes.check_in"}
 SIGNED_IN = {"coordinator.index", "auth.sign_out", "auth.sign_out_everywhere", "auth.confirm_password",
-             "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off", "glossary.index"}
-FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times"}
+             "two_factor.setup", "two_factor.turn_on", "two_factor.turn_off", "glossary.index",
+             "monitoring_report.network_page", "monitoring_report.network_csv"}
+FACILITATOR = {"swaps.my_cover", "swaps.ask", "swaps.answer", "swaps.make_calendar_link", "self_service.my_times",
+               "monitoring_register.mine", "monitoring_register.take"}
 CLASSIFIED = PUBLIC | TOKEN | SIGNED_IN | FACILITATOR
 # Token routes that take a participant's personal link (the others take a feed or a welcome token).
-PERSONAL_LINK = {"self_service.page", "self_service.make_calendar", "language.choose_for_participant"}
+PERSONAL_LINK = {"self_service.page", "self_service.make_calendar", "language.choose_for_participant",
+                 "monitoring_reminders.choose", "monitoring_outcomes.check_in"}
 
 # Names and addresses found nowhere else, so a page that shows them is caught showing them.
 PERSON_A = {"name": "Patrizia Quenby-Alpha", "email": "patrizia.quenby@example.org"}
 PERSON_B = {"name": "Bartholomew Xylo-Beta", "email": "bartholomew.xylo@example.org"}
 
 
+# The JSON API answers to an API key only (tests/test_api_access.py checks keys of two centers): a
+# browser's session, whoever's, gets 401 and changes nothing.
+API_BLUEPRINTS = ("api_planning.", "api_schedules.")
+
+
 def category(endpoint: str) -> str:
+    if endpoint.startswith(API_BLUEPRINTS):
+        return "api"
     if endpoint in PUBLIC:
         return "public"
     if endpoint in TOKEN:
@@ -173,6 +185,7 @@ def build_world(app: Flask, make_coordinator: Callable[..., None]) -> World:
                           effective=dt.date(2027, 1, 18), status=OfferStatus.OFFERED)
         db.session.add_all([job, offer])
         message = mail.queue(center_id, PERSON_A["email"], PERSON_A["name"], "Hello", "Body")
+        batch = mail_batches.create(center_id, "Notices", [])
         people = {p.code: p for p in db.session.scalars(select(Participant).where(Participant.center_id
                                                                                   == center_id))}
         pin = pins.pin_participant(version.center, version, "p1", None)
@@ -185,11 +198,12 @@ def build_world(app: Flask, make_coordinator: Callable[..., None]) -> World:
                          "a-feed": feed_tokens.issue(people["p1"]), "b-feed": feed_tokens.issue(people["p2"]),
                          "ana-feed": feed_tokens.issue(ana)}
         other = import_scenario(load_scenario(world_scenario("Other", {}, {"name": "Bo", "email": ""})))
+        key, _token = api_keys.create_key(version.center, "matrix", ApiKeyScope.READ_WRITE, None)
         db.session.commit()
         found.ids = {"center_id": center_id, "job_id": job.id, "request_id": request.id, "offer_id": offer.id,
-                     "message_id": message.id, "pin_id": pin.id, "other_center_id": other.id,
+                     "message_id": message.id, "batch_id": batch.id, "pin_id": pin.id, "other_center_id": other.id,
                      "p1": people["p1"].id, "p2": people["p2"].id, "ana": ana.id, "ben": ben.id,
-                     "ben_user": ben_user.id}
+                     "ben_user": ben_user.id, "key_id": key.id, "build_id": job.id}
     make_coordinator("coord-a@example.org", "Swaps")
     make_coordinator("coord-b@example.org", "Other")
     return found
@@ -208,7 +222,9 @@ def url(app: Flask, endpoint: str, ids: dict[str, Any], **override: Any) -> str:
             values[name] = ids[name]
         else:
             values[name] = {"code": "p1", "number": 1, "index": 0, "group_id": "art-1",
-                            "token": "x" * 43, "filename": "style.css", "subject": "r1"}[name]
+                            "token": "x" * 43, "filename": "style.css", "subject": "r1",
+                            "slot": "MO-0900", "day": "2027-01-11",
+                            "build_id": ids["job_id"]}[name]
     with app.test_request_context():
         return url_for(endpoint, **values)
 
@@ -224,7 +240,7 @@ def allowed(role: str, kind: str) -> bool:
     signed_in = role not in ("anonymous", "participant")
     return {"public": True, "token": role == "participant", "signed-in": signed_in,
             "facilitator": role in ("facilitator", "other-facilitator"),
-            "coordinator": role in ("coordinator", "other-coordinator-own-center")}[kind]
+            "coordinator": role in ("coordinator", "other-coordinator-own-center"), "api": False}[kind]
 
 
 def target_for(app: Flask, world: World, role: str, endpoint: str, chosen: dict[str, str]) -> str:
@@ -275,8 +291,9 @@ def own_rows(world: World, role: str) -> rows.Keep:
         return keep
     if role == "other-coordinator-own-center":
         def keep(table: str, row: dict[str, Any], center: int | None) -> bool:
-            if table == "users":  # an account belongs to the centers it has roles at
-                roles = set(db.session.scalars(select(Membership.center_id).where(Membership.user_id == row["id"])))
+            if table in ("users", "welcome_links"):  # an account, and its welcome link, belong to its centers
+                account = row["id"] if table == "users" else row["user_id"]
+                roles = set(db.session.scalars(select(Membership.center_id).where(Membership.user_id == account)))
                 return roles != {ids["other_center_id"]}
             return center != ids["other_center_id"]
         return keep
@@ -334,7 +351,9 @@ def test_route_answers_each_role_as_the_matrix_says(endpoint: str, rule: str, me
                 assert not changed, f"{role}'s {method} {target} changed rows not theirs: {changed}"
             continue
         assert response.status_code != 200, f"{role} got 200 from {method} {target}"
-        if role in ("anonymous", "participant"):
+        if kind == "api":
+            assert response.status_code == 401, (role, method, target, response.status_code)
+        elif role in ("anonymous", "participant"):
             assert response.status_code == 302 and "/sign-in" in response.headers["Location"], (role, target)
         else:
             assert response.status_code == 404, (role, method, target, response.status_code)

@@ -37,3 +37,29 @@ def test_no_solver_file_imports_the_app() -> None:
             offenders += [f"{path.name}: {name}" for name in names
                           if name.split(".")[0] in {"scheduler", "flask", "sqlalchemy", "icalendar"}]
     assert offenders == []
+
+
+VIEWS = SOLVER.parent / "scheduler" / "views"
+
+
+def _imported_modules(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_no_view_imports_the_solver() -> None:
+    # Views reach planning data through the gateway (scheduler.services.planning), typed there.
+    offenders = [f"{path.relative_to(VIEWS)}: {name}" for path in VIEWS.rglob("*.py")
+                 for name in _imported_modules(path) if name.split(".")[0] == "solver"]
+    assert offenders == []
+
+
+def test_the_view_check_sees_an_import_of_the_solver(tmp_path: Path) -> None:
+    module = tmp_path / "view.py"
+    module.write_text("from solver import scenario as sc\nimport solver.check\n")
+    assert _imported_modules(module) == ["solver", "solver.check"]

@@ -41,6 +41,8 @@ def test_demo_loads_once_and_upgrade_keeps_rows(databases: ThrowawayDatabases, t
     second = runner.invoke(args=["load-demo"])
     assert second.exit_code == 0
     assert "Using the demo center" in second.output
+    app.config["PUBLIC_URL"] = "https://groups.example.org"  # where a deployment serves, not the loopback
+    assert "Open https://groups.example.org and sign in" in runner.invoke(args=["load-demo"]).output
     assert password.group(1) in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Center)) == 1

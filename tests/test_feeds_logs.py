@@ -58,7 +58,8 @@ def tokens_of_every_kind(app: Flask) -> dict[str, str]:
             staff_invitations.invite_facilitator(ana.center, ana)
         db.session.commit()
         assert ana.user is not None
-        found["welcome"] = staff_invitations.welcome_token(ana.user)
+        found["welcome"] = staff_invitations.issue_welcome_link(ana.user)
+        db.session.commit()
     return found
 
 
@@ -104,7 +105,7 @@ def gunicorn(app: Flask, tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
     access, error = tmp_path / "access.log", tmp_path / "error.log"
     port = free_port()
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "SCHEDULER_SECRET_KEY": app.config["SECRET_KEY"]}
+           "SCHEDULER_SECRET_KEY": app.config["SECRET_KEY"], "SCHEDULER_PUBLIC_URL": "http://127.0.0.1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "-c", str(config),
          "--access-logfile", str(access), "--error-logfile", str(error), "--log-level", "debug",
@@ -149,7 +150,7 @@ def test_no_token_reaches_gunicorns_access_or_error_log(app: Flask, gunicorn: tu
             assert token not in text, f"the {kind} token is in gunicorn's {name} log"
     # The lines are there, redacted: the proof is not an empty log.
     assert logs["access"].count("/feeds/[token].ics") >= 4 and "/welcome/[token]" in logs["access"]
-    assert "/p/[token]/calendar" in logs["access"] and "%2Fp%2F[token]" in logs["access"]
+    assert "/p/[token]/calendar" in logs["access"] and "next=/p/[token]" in logs["access"]
     assert "GET /p/[token]" in logs["error"] and "injected by the log test" in logs["error"]
     assert "Invalid HTTP request line: 'GET /p/[token]'" in logs["error"]
 

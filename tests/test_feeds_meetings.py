@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
 from scheduler.services.meetings import MeetingChange, expand, slot_dates
+from solver.scenario import Center, Scenario, Slot
+from solver.schedule import Group, Schedule
 
-SCENARIO: dict[str, Any] = {
-    "center": {"name": "North", "timezone": "Europe/Madrid", "term_start": "2027-01-11",
-               "term_end": "2027-04-05", "holidays": ["2027-02-24"]},
-    "slots": [{"id": "MO-0900", "day": "MO", "start": "09:00", "end": "10:30"},
-              {"id": "WE-1700", "day": "WE", "start": "17:00", "end": "18:30"}],
-}
-SCHEDULE: dict[str, Any] = {
-    "groups": [{"id": "g1", "activity": "choir", "sessions": ["MO-0900", "WE-1700"], "room": "r1",
-                "facilitators": ["f1"], "members": ["p1", "p2"]}],
-}
+SCENARIO = Scenario(
+    center=Center("North", "Europe/Madrid", dt.date(2027, 1, 11), dt.date(2027, 4, 5), (dt.date(2027, 2, 24),)),
+    slots=(Slot("MO-0900", 0, 9 * 60, 10 * 60 + 30), Slot("WE-1700", 2, 17 * 60, 18 * 60 + 30)),
+    rooms=(), activities=(), facilitators=(), participants=(),
+)
+SCHEDULE = Schedule("FEASIBLE", groups=(Group("g1", "choir", ("MO-0900", "WE-1700"), "r1", ("f1",), ("p1", "p2")),))
 
 
 def test_term_dates_inclusive_and_without_holidays() -> None:
-    mondays = slot_dates(SCENARIO, "MO")
+    mondays = slot_dates(SCENARIO.center, 0)
     assert mondays[0] == dt.date(2027, 1, 11) and mondays[-1] == dt.date(2027, 4, 5)
     assert len(mondays) == 13
-    wednesdays = slot_dates(SCENARIO, "WE")
+    wednesdays = slot_dates(SCENARIO.center, 2)
     assert dt.date(2027, 2, 24) not in wednesdays
     assert wednesdays[0] == dt.date(2027, 1, 13) and wednesdays[-1] == dt.date(2027, 3, 31)
     assert len(wednesdays) == 11
@@ -50,3 +47,12 @@ def test_expand_applies_changes() -> None:
 def test_change_on_a_date_without_meeting_is_refused() -> None:
     with pytest.raises(ValueError, match="does not meet in slot WE-1700 on 2027-02-24"):
         expand(SCENARIO, SCHEDULE, [MeetingChange("g1", "WE-1700", dt.date(2027, 2, 24), cancelled=True)])
+
+
+def test_a_date_moved_to_another_time_keeps_its_slots_times_for_the_series() -> None:
+    moved = MeetingChange("g1", "WE-1700", dt.date(2027, 3, 3), room="r2", start=dt.time(11), end=dt.time(12, 30))
+    by_date = {m.date: m for m in expand(SCENARIO, SCHEDULE, [moved])}
+    one = by_date[dt.date(2027, 3, 3)]
+    assert (one.start, one.end, one.room, one.moved) == (dt.time(11), dt.time(12, 30), "r2", True)
+    assert (one.usual_start, one.usual_end) == (dt.time(17), dt.time(18, 30))
+    assert not by_date[dt.date(2027, 3, 10)].moved and by_date[dt.date(2027, 3, 10)].start == dt.time(17)

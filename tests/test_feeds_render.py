@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.services.feeds import EventText, render, vtimezone
 from scheduler.services.meetings import Meeting, MeetingChange, expand
+from solver.scenario import Center
 from tests import icaljs
 from tests.test_feeds_meetings import SCENARIO, SCHEDULE
 
@@ -97,8 +99,7 @@ ZONE_TERMS = [
 
 
 def zone_feed(tzid: str, start: dt.date, end: dt.date) -> tuple[bytes, list[Meeting]]:
-    scenario = {**SCENARIO, "center": {"name": "North", "timezone": tzid, "term_start": start.isoformat(),
-                                       "term_end": end.isoformat(), "holidays": []}}
+    scenario = dataclasses.replace(SCENARIO, center=Center("North", tzid, start, end))
     meetings = expand(scenario, SCHEDULE)
     body = render(center_id=7, uid_secret=b"render-test", name="North", tzid=tzid, term_start=start,
                   term_end=end, meetings=meetings, text=text, stamp=STAMP)

@@ -21,7 +21,7 @@ from scheduler.services import feed_tokens, feeds, swaps, waitlist
 from scheduler.services.scenarios import import_scenario
 from scheduler.services.term import MeetingKey
 from solver import load_scenario
-from tests.test_swaps import ART1_JAN11, BEFORE_TERM, SCENARIO, SCHEDULE
+from tests.support.swaps_term import ART1_JAN11, BEFORE_TERM, SCENARIO, SCHEDULE
 
 CANARY = "Zebulon Canary-7f3a"
 

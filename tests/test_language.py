@@ -85,7 +85,7 @@ def test_a_participant_who_chooses_spanish_on_their_page_gets_spanish_emails(
     assert participant_row(app).locale is None
     response = client.post(f"{link}/language", data={"locale": "es"})
     assert response.status_code == 302 and response.headers["Location"] == link
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     assert participant_row(app).locale == "es"
     # Their page follows them, in a browser that never chose (another phone, English by default).
     other = app.test_client()

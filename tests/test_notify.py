@@ -9,7 +9,7 @@ from flask import Flask
 from scheduler.extensions import db
 from scheduler.services import notify, swaps
 from scheduler.services.term import term_state
-from tests.test_swaps import ART1_JAN11, ART1_JAN25, BEFORE_TERM, make_term, person
+from tests.support.swaps_term import ART1_JAN11, ART1_JAN25, BEFORE_TERM, make_term, person
 
 
 def test_an_accepted_cover_tells_both_colleagues_and_the_members(app_ctx: Flask) -> None:
@@ -20,7 +20,11 @@ def test_an_accepted_cover_tells_both_colleagues_and_the_members(app_ctx: Flask)
     notices = notify.swap_accepted(term_state(version), request, BEFORE_TERM)
     assert sorted(n.email for n in notices) == ["ana@example.org", "cruz@example.org", "p1@example.org"]
     member = next(n for n in notices if n.email == "p1@example.org")
-    assert member.body == "On Monday, January 25, 2027 at 09:00, Art group is led by Cruz."
+    assert member.body.startswith("Hello Pat,\n\nOn Monday, January 25, 2027 at 09:00, Art group is led "
+                                  "by Cruz instead of Ana. It meets as usual, from 09:00 to ")
+    assert "There is nothing to do: come as usual." in member.body
+    ana = next(n for n in notices if n.email == "ana@example.org")
+    assert "will cover for you on Monday, January 25, 2027" in ana.body and "swapped" not in ana.body
     assert not any(n.urgent for n in notices)  # more than 7 days ahead
 
 

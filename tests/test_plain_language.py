@@ -30,8 +30,8 @@ from scheduler.services import self_service as answers_svc
 from scheduler.services.term import term_state
 from scheduler.services.versions import current_published
 from tests.conftest import sign_in
+from tests.support.swaps_term import ART1_JAN25, BEFORE_TERM
 from tests.test_access_matrix import build_world
-from tests.test_swaps import ART1_JAN25, BEFORE_TERM
 from tests.test_translation_coverage import (
     HOLE,
     NUMBERS_AND_DATES,

@@ -21,7 +21,7 @@ from scheduler.extensions import db
 from scheduler.models import Center, ScheduleVersion, VersionStatus
 from scheduler.services import versions
 from tests.conftest import sign_in
-from tests.test_swaps import SCHEDULE
+from tests.support.swaps_term import SCENARIO, SCHEDULE
 
 
 def versions_as_they_are(app: Flask) -> list[tuple[Any, ...]]:
@@ -39,7 +39,8 @@ def two_versions(app: Flask, client: FlaskClient, make_center: Callable[..., int
     with app.app_context():
         for number, status in ((1, VersionStatus.PUBLISHED), (2, VersionStatus.DRAFT)):
             db.session.add(ScheduleVersion(
-                center_id=center_id, number=number, status=status, solver_status="FEASIBLE", scenario={},
+                center_id=center_id, number=number, status=status, solver_status="FEASIBLE",
+                scenario=copy.deepcopy(SCENARIO),  # what the schedule was built from: publishing reads it
                 schedule=copy.deepcopy(SCHEDULE),
                 published_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC) if number == 1 else None))
         db.session.commit()
@@ -77,7 +78,8 @@ def test_a_failed_publish_keeps_the_published_version(app: Flask, client: FlaskC
     inject(monkeypatch)
     response = client.post(f"/centers/{center_id}/schedule/versions/2/publish")
     monkeypatch.undo()
-    assert response.status_code == 500
+    # The database lost mid-publish is an outage: 503 with Retry-After, in words.
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     text = response.get_data(as_text=True)
     assert "Nothing was saved" in text and "Traceback" not in text and "OperationalError" not in text
     assert versions_as_they_are(app) == before

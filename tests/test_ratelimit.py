@@ -229,3 +229,20 @@ def test_behind_a_trusted_proxy_each_client_is_counted_at_its_own_address(
 def test_a_wrong_number_of_trusted_proxies_is_refused_by_name(database_url: str, tmp_path: Path, value: object) -> None:
     with pytest.raises(ValueError, match=r"SCHEDULER_TRUSTED_PROXIES must be the number of reverse proxies"):
         make_app(database_url, tmp_path / "bad", TRUSTED_PROXIES=value)
+
+
+def test_giving_the_password_again_is_limited_like_signing_in(app: Flask, client: FlaskClient,
+                                                              ana: list[float]) -> None:
+    """A stolen session must not turn into unlimited guessing of the password that guards exports."""
+    assert attempt(client, PASSWORD, "198.51.100.7") != 429
+    client.post("/sign-in", data={"email": ANA, "password": PASSWORD})
+    limit = sign_in_limits.CONFIRM_LIMIT[0]
+    statuses = [client.post("/confirm-password", data={"password": f"guess {n}"}).status_code
+                for n in range(limit + 3)]
+    assert statuses.count(200) == limit and statuses[limit:] == [429] * 3
+    refused = client.post("/confirm-password", data={"password": PASSWORD})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    ana[0] += sign_in_limits.CONFIRM_LIMIT[1]
+    assert client.post("/confirm-password", data={"password": PASSWORD}).status_code == 302
+    for _again in range(limit + 3):  # a right password is never counted
+        assert client.post("/confirm-password", data={"password": PASSWORD}).status_code == 302

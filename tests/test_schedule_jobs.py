@@ -129,6 +129,18 @@ def test_cancel_stops_the_solve_and_keeps_the_best_so_far(client: FlaskClient, m
     while client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()["best_score"] is None:
         assert time.monotonic() < deadline, "no first schedule within 60 s"
         time.sleep(0.3)
+    # The heartbeat has written the schedule behind those figures, in case the worker dies.
+    deadline = time.monotonic() + 10
+    while True:
+        with app.app_context():
+            best = db.session.get(SolveJob, job_id).best_schedule  # type: ignore[union-attr]
+            if best is not None:
+                report = check_schedule(load_scenario(db.session.get(SolveJob, job_id).scenario),  # type: ignore[union-attr]
+                                        load_schedule(best))
+                assert report.violations == [] and report.score == best["objective"]
+                break
+        assert time.monotonic() < deadline, "no best schedule stored within 10 s of the first figures"
+        time.sleep(0.3)
     client.post(f"/centers/{center_id}/schedule/jobs/{job_id}/cancel")
     # Ending well inside the 300 s limit shows the stop took effect (how fast is the benchmark's business).
     data = wait_until_ended(client, center_id, job_id, timeout=150)
@@ -225,3 +237,229 @@ def test_with_redis_a_solve_runs_on_an_rq_worker(database_url: str, tmp_path: An
     queue.delete(delete_jobs=True)
     with rq_app.app_context():
         db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- when the queue or its worker fails
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _stale_running_job(center_name: str, backend: str, best: dict[str, Any] | None) -> int:
+    center = find_center(center_name)
+    assert center is not None
+    job = solving.create_job(center, None, 60)
+    job.backend = backend
+    job.status = JobStatus.RUNNING
+    job.started_at = job.heartbeat_at = solving.utcnow() - dt.timedelta(minutes=2)
+    job.best_schedule = best
+    db.session.commit()
+    return job.id
+
+
+def _greedy_best(center_name: str) -> dict[str, Any]:
+    """What the heartbeat stores once the greedy start has a schedule: the real thing, not a stand-in."""
+    from solver.greedy import greedy_schedule
+    from solver.objective import Weights, score_terms
+    from solver.search import Progress
+
+    center = find_center(center_name)
+    assert center is not None
+    scenario = load_scenario(solving.export_scenario(center).to_dict())
+    made: list[Any] = []
+    greedy_schedule(scenario, score=lambda groups: sum(score_terms(scenario, list(groups), Weights()).values()),
+                    on_better=lambda groups: made.append(list(groups)))
+    groups = made[-1]
+    score = sum(score_terms(scenario, groups, Weights()).values())
+    covered = len({p for g in groups for p in g.members})
+    return solving.best_so_far(scenario, Progress(3.0, score, score + 500, covered, tuple(groups)), stability=False)
+
+
+def test_a_build_the_queue_cannot_take_is_closed_in_words_and_blocks_nothing(
+        database_url: str, tmp_path: Any, make_center: Callable[..., int],
+        make_coordinator: Callable[..., None]) -> None:
+    from tests.conftest import make_app
+
+    down = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there: Redis is down
+    # The rate limits, also on Redis, are not the subject here (test_ratelimit.py has them).
+    rq_app = make_app(database_url, tmp_path / "rq-down", REDIS_URL=down, RATELIMIT_ENABLED=False)
+    center_id = make_center("North")
+    make_coordinator("ana@example.org", "North")
+    client = rq_app.test_client()
+    sign_in(client, "ana@example.org")
+    started = time.monotonic()
+    response = client.post(f"/centers/{center_id}/schedule/build", data={"time_limit_s": 10}, follow_redirects=True)
+    assert time.monotonic() - started < 10
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "The build queue could not be reached, so this build was not started" in page
+    with rq_app.app_context():
+        jobs = db.session.scalars(select(SolveJob)).all()
+        assert [job.status for job in jobs] == [JobStatus.FAILED]
+        assert "could not be reached" in (jobs[0].message or "")
+    # The failed attempt blocks nothing: the next one is tried (and refused for the same reason, not "already").
+    again = client.post(f"/centers/{center_id}/schedule/build", data={"time_limit_s": 10}, follow_redirects=True)
+    assert "already being built" not in again.get_data(as_text=True)
+    assert "could not be reached" in again.get_data(as_text=True)
+
+
+def test_a_build_whose_worker_died_keeps_its_best_schedule_as_a_version(client: FlaskClient, north: int,
+                                                                       app: Flask) -> None:
+    with app.app_context():
+        best = _greedy_best("North")
+        job_id = _stale_running_job("North", "rq", best)
+    data = client.get(f"/centers/{north}/schedule/jobs/{job_id}/progress").get_json()
+    assert data["status"] == "interrupted"
+    assert data["message"].startswith("The build worker stopped while this schedule was being built.")
+    assert "The best schedule found before it stopped is kept as version 1." in data["message"]
+    assert data["version_number"] == 1
+    with app.app_context():
+        version = db.session.scalar(select(ScheduleVersion))
+        assert version is not None and version.job_id == job_id
+        report = check_schedule(load_scenario(version.scenario), load_schedule(version.schedule))
+        assert report.violations == [] and report.score == version.objective
+    page = client.get(f"/centers/{north}/schedule/versions/1").get_data(as_text=True)
+    assert "Weekly timetable" in page
+    # Looking again keeps one version, and the coordinator can start again at once.
+    client.get(f"/centers/{north}/schedule/jobs/{job_id}")
+    with app.app_context():
+        assert len(db.session.scalars(select(ScheduleVersion)).all()) == 1
+    new_job = start_build(client, north)
+    assert wait_until_ended(client, north, new_job)["version_number"] == 2
+
+
+def test_a_dead_build_with_nothing_found_says_so(client: FlaskClient, north: int, app: Flask) -> None:
+    with app.app_context():
+        job_id = _stale_running_job("North", "rq", None)
+    data = client.get(f"/centers/{north}/schedule/jobs/{job_id}/progress").get_json()
+    assert data["status"] == "interrupted" and data["version_number"] is None
+    assert data["message"] == ("The build worker stopped while this schedule was being built. "
+                               "No schedule had been found yet. Start it again.")
+
+
+def test_a_late_result_of_a_build_given_up_for_dead_is_not_kept_twice(client: FlaskClient, north: int,
+                                                                      app: Flask,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that was only paused (SIGSTOP, a long GC) comes back after its job was marked interrupted."""
+    import importlib
+
+    solve_module = importlib.import_module("solver.solve")
+    real_solve = solve_module.solve
+
+    def slow_then_real(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():  # meanwhile, the job is given up for dead, with its best so far kept
+            job = db.session.get(SolveJob, job_id)
+            assert job is not None
+            job.heartbeat_at = solving.utcnow() - dt.timedelta(minutes=2)
+            job.best_schedule = _greedy_best("North")
+            db.session.commit()
+            assert solving.reap_stale_jobs() == 1
+            db.session.remove()
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve", slow_then_real)
+    with app.app_context():
+        center = find_center("North")
+        assert center is not None
+        job = solving.create_job(center, None, 5)
+        db.session.commit()
+        job_id = job.id
+        solving.run_job(job_id)
+        db.session.remove()
+        job = db.session.get(SolveJob, job_id)
+        assert job is not None and job.status == JobStatus.INTERRUPTED
+        assert len(db.session.scalars(select(ScheduleVersion)).all()) == 1
+
+
+def test_stopped_before_anything_was_found_says_why_there_is_no_version(
+        client: FlaskClient, north: int, app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why a stopped build once left no version: a build that starts from pins or the published schedule
+    has no greedy start, and a stop before CP-SAT's first solution leaves nothing to keep. It now says so."""
+    import importlib
+
+    from solver.schedule import Schedule
+
+    solve_module = importlib.import_module("solver.solve")
+
+    def stopped_at_once(*_args: Any, cancel: Any = None, **_kwargs: Any) -> Schedule:
+        cancel.set()
+        return Schedule(status="UNKNOWN", wall_s=0.1)
+
+    monkeypatch.setattr(solve_module, "solve", stopped_at_once)
+    data = wait_until_ended(client, north, start_build(client, north))
+    assert data["status"] == "cancelled" and data["version_number"] is None
+    assert data["message"].startswith("Stopped on request before the search had found any schedule")
+
+
+def test_a_queued_build_says_when_no_worker_is_running(database_url: str, tmp_path: Any,
+                                                       make_center: Callable[..., int],
+                                                       make_coordinator: Callable[..., None]) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from tests.conftest import make_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    _redis_or_skip(url)
+    queue_name = f"solver-test-{secrets.token_hex(4)}"
+    rq_app = make_app(database_url, tmp_path / "rq", REDIS_URL=url, SOLVER_QUEUE=queue_name)
+    center_id = make_center("North")
+    make_coordinator("ana@example.org", "North")
+    client = rq_app.test_client()
+    sign_in(client, "ana@example.org")
+    job_id = start_build(client, center_id)
+    data = client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()
+    assert data["status"] == "queued"
+    assert data["notice"].startswith("No build worker is running, so this build has not started.")
+    assert "No build worker is running" in client.get(f"/centers/{center_id}/schedule/jobs/{job_id}").get_data(
+        as_text=True)
+
+    beacon = solving.WorkerBeacon(url, queue_name)  # what `flask worker` runs beside RQ
+    beacon.start()
+    try:
+        deadline = time.monotonic() + 5
+        while client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()["notice"]:
+            assert time.monotonic() < deadline, "the worker's beacon was not seen"
+            time.sleep(0.1)
+    finally:
+        beacon.stopped.set()
+        beacon.join()
+    # A worker that stops cleanly takes its beacon with it.
+    assert client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()["notice"]
+    Queue(queue_name, connection=Redis.from_url(url)).delete(delete_jobs=True)
+
+
+def test_a_queued_build_that_redis_lost_is_closed_and_blocks_nothing(database_url: str, tmp_path: Any,
+                                                                    make_center: Callable[..., int],
+                                                                    make_coordinator: Callable[..., None]) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from tests.conftest import make_app
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    _redis_or_skip(url)
+    queue_name = f"solver-test-{secrets.token_hex(4)}"
+    rq_app = make_app(database_url, tmp_path / "rq", REDIS_URL=url, SOLVER_QUEUE=queue_name, SOLVE_STALE_AFTER_S=1)
+    center_id = make_center("North")
+    make_coordinator("ana@example.org", "North")
+    client = rq_app.test_client()
+    sign_in(client, "ana@example.org")
+    job_id = start_build(client, center_id)
+    time.sleep(1.2)  # older than the (shortened) heartbeat limit, but Redis still has it: it waits on
+    assert client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()["status"] == "queued"
+    # Redis restarted without its data: the queued job is gone.
+    Queue(queue_name, connection=Redis.from_url(url)).delete(delete_jobs=True)
+    data = client.get(f"/centers/{center_id}/schedule/jobs/{job_id}/progress").get_json()
+    assert data["status"] == "interrupted"
+    assert data["message"] == ("The build queue lost this build before a worker took it (Redis restarted). "
+                               "Start it again.")
+    assert "already being built" not in client.post(f"/centers/{center_id}/schedule/build",
+                                                    data={"time_limit_s": 10},
+                                                    follow_redirects=True).get_data(as_text=True)
+    Queue(queue_name, connection=Redis.from_url(url)).delete(delete_jobs=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.conftest import sign_in
+from tests.conftest import make_app, sign_in
 
 
 def test_pages_carry_a_strict_policy(client: FlaskClient, make_center: Callable[..., int],
@@ -47,3 +48,16 @@ def test_the_session_cookie_is_secure_httponly_and_samesite(client: FlaskClient,
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert {"secure", "httponly", "samesite"} <= attributes, cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_hsts_for_a_year_whenever_served_over_https(database_url: str, tmp_path: Path) -> None:
+    direct = make_app(database_url, tmp_path / "direct").test_client()
+    assert direct.get("/sign-in", base_url="https://localhost").headers["Strict-Transport-Security"] == \
+        "max-age=31536000"
+    assert "Strict-Transport-Security" not in direct.get("/sign-in").headers  # plain HTTP: a browser ignores it
+    # Without a trusted proxy, X-Forwarded-Proto is the client's own word and changes nothing.
+    assert "Strict-Transport-Security" not in direct.get("/sign-in", headers={"X-Forwarded-Proto": "https"}).headers
+    proxied = make_app(database_url, tmp_path / "proxied", TRUSTED_PROXIES=1).test_client()
+    for url in ("/sign-in", f"/feeds/{'A' * 43}.ics", "/p/unknown", "/static/style.css"):
+        with proxied.get(url, headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}) as answer:
+            assert answer.headers["Strict-Transport-Security"] == "max-age=31536000", url

@@ -16,7 +16,7 @@ from scheduler.models import Center, CenterRole, Facilitator, Membership, SwapRe
 from scheduler.services.accounts import hash_password
 from scheduler.services.term import term_state
 from tests.conftest import PASSWORD, sign_in
-from tests.test_swaps import ART1_JAN11, ART1_JAN25, make_term
+from tests.support.swaps_term import ART1_JAN11, ART1_JAN25, make_term
 
 
 def facilitator_account(code: str, center_id: int) -> None:
@@ -51,8 +51,9 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
     sign_in(client, "ana@staff.example.org")
     assert client.get("/").headers["Location"] == f"/centers/{cid}/cover/"  # a facilitator's start page
     page = client.get(f"/centers/{cid}/cover/").get_data(as_text=True)
-    assert "Ask for cover" in page and "Art group, Mon, Jan 11, 2027 at 09:00" in page  # a date in words
+    assert "Ask for cover" in page and "Art group, group 1, Mon, Jan 11, 2027 at 09:00" in page  # in words
     assert "Your groups" in page and "1 member: Pat" in page  # her roster
+    assert "<h3>Art group, group 1</h3>" in page and "art-1" not in re.sub(r"<[^>]*>", " ", page)  # no code on screen
     assert "Get a calendar link for my phone" in page
     page = client.post(f"/centers/{cid}/cover/calendar", follow_redirects=True).get_data(as_text=True)
     feed = re.search(r"<code>http://localhost(/feeds/[^<]+\.ics)</code>", page)
@@ -84,7 +85,8 @@ def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,
     overview = client.get(f"/centers/{cid}/swaps/").get_data(as_text=True)
     assert "Done" in overview and "taken by Cruz" in overview
     log = client.get(f"/centers/{cid}/audit?action=swap.").get_data(as_text=True)
-    assert "swap.requested" in log and "swap.accepted" in log
+    assert "asked for cover or a trade: cover request" in log and "took over meetings (cover accepted)" in log
+    assert "swap.requested" not in log and "{&#34;" not in log  # sentences, not event names or raw JSON
     # Asked: everyone eligible (Ben, Cruz, Eli); told: Ana, Cruz and the member of art-1.
     outbox = client.get(f"/centers/{cid}/outbox").get_data(as_text=True)
     assert outbox.count("Can you cover?") == 3 and outbox.count("Cover arranged") == 2
@@ -178,6 +180,7 @@ def test_coordinator_assigns_cover_and_cancels_a_date(app: Flask, client: FlaskC
         assert state.by_key[ART1_JAN25].cancelled
         assert state.by_key[ART1_JAN11].facilitators == ("ben",)
     log = client.get(f"/centers/{cid}/audit?action=meeting.").get_data(as_text=True)
-    assert "meeting.cancelled" in log and "swap.assigned" not in log
+    assert "cancelled a meeting" in log and "assigned cover" not in log
+    assert "cancelled: no → yes" in log and "meeting.cancelled" not in log
     outbox = client.get(f"/centers/{cid}/outbox").get_data(as_text=True)
     assert outbox.count("A meeting is cancelled") == 2  # Pat and Ana, who leads that date again

@@ -90,10 +90,11 @@ def test_every_difference_the_colours_show_the_text_shows_too(version_page: tupl
     assert len({colour for colour, _text in blocks}) >= 3, blocks  # a timetable with colours to tell apart
     named = {}
     for colour, text in blocks:
-        group = re.search(r"\(([^()]+)\)", text)
-        assert group and group.group(1) in activity_of_group, f"a block names no group: {text!r}"
-        activity = activity_of_group[group.group(1)]
-        assert text.startswith(activity), f"a {colour} block does not name its activity {activity!r}: {text!r}"
+        # A block opens with its group's name: the activity's, and its number among that activity's groups.
+        named_activities = [a for a in set(activity_of_group.values()) if text.startswith(a)]
+        assert named_activities, f"a {colour} block does not name its activity: {text!r}"
+        activity = max(named_activities, key=len)
+        assert not any(gid in text for gid in activity_of_group), f"a block shows an internal group code: {text!r}"
         named[text] = (colour, activity)
     for (colour_a, activity_a), (colour_b, activity_b) in combinations(set(named.values()), 2):
         if colour_a != colour_b:

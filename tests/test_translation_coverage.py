@@ -312,7 +312,8 @@ def page_urls(app: Flask, ids: dict[str, Any], endpoints: set[str]) -> list[str]
             "activities" if "activity" in endpoint else "participants")
         filled = {name: values[name] if name in values else
                   ids.get(name, {"code": CODES.get(section, "p1"), "number": 1, "index": 0,
-                                 "group_id": "art-1", "pin_id": ids.get("pin_id", 1)}.get(name))
+                                 "group_id": "art-1", "pin_id": ids.get("pin_id", 1),
+                                 "slot": "MO-0900", "day": "2027-01-25"}.get(name))
                   for name in rule.arguments}
         with app.test_request_context():
             found.append(url_for(endpoint, **filled))
@@ -359,7 +360,9 @@ def welcome_link(app: Flask) -> str:
             user = User(email=email, password_hash="!")
             db.session.add(user)
             db.session.commit()
-        return f"/welcome/{staff_invitations.welcome_token(user)}"
+        token = staff_invitations.issue_welcome_link(user)
+        db.session.commit()
+        return f"/welcome/{token}"
 
 
 def read_pages(client: FlaskClient, urls: Iterable[str]) -> dict[str, str]:

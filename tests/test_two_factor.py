@@ -111,7 +111,8 @@ def test_a_center_can_require_it_of_every_coordinator(app: Flask, client: FlaskC
     set_up(client)
     assert client.get(f"/centers/{center_id}/").status_code == 200
     log = client.get(f"/centers/{center_id}/audit").get_data(as_text=True)
-    assert "center.two_factor" in log and "ana@example.org" in log
+    assert "ana@example.org changed whether coordinators must sign in with a code" in log
+    assert "required: no → yes" in log and "center.two_factor" not in log
 
 
 def test_turning_it_off_needs_the_password_again(app: Flask, client: FlaskClient, center_id: int,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,22 +16,7 @@ from scheduler.models import ScheduleVersion
 from scheduler.services import versions
 from scheduler.services.scenarios import find_center
 from tests.conftest import scenario_path, sign_in
-
-
-def schedule(groups: list[dict[str, Any]], unassigned: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"format": "sociotherapy-schedule/1", "status": "FEASIBLE", "objective": 100, "bound": 120,
-            "wall_s": 1.0, "groups": groups, "unassigned": unassigned or []}
-
-
-def group(gid: str, slots: list[str], room: str, facilitators: list[str], members: list[str]) -> dict[str, Any]:
-    return {"id": gid, "activity": gid.split("-")[0], "sessions": slots, "room": room,
-            "facilitators": facilitators, "members": members}
-
-
-V1 = schedule([group("act1-1", ["MO-0900"], "room1", ["fac1"], ["p1", "p2", "p3"])],
-              [{"participant": "p4", "reason": "wants only Community choir; its one group is full"}])
-V2 = schedule([group("act1-1", ["TU-0900"], "room1", ["fac1"], ["p1", "p2", "p4"]),
-               group("act1-2", ["WE-0900"], "room2", ["fac1"], ["p3"])])
+from tests.support.small_versions import V1, V2, schedule
 
 
 @pytest.fixture
@@ -107,8 +91,9 @@ def test_a_version_without_groups_cannot_be_published(client: FlaskClient, north
 
 def test_compare_lists_who_moved_and_what_changed(client: FlaskClient, north: int) -> None:
     html = client.get(f"/centers/{north}/schedule/compare?a=1&b=2").get_data(as_text=True)
-    assert "New group Anxiety support group (act1-2)" in html
-    assert "Group Anxiety support group (act1-1) changed:" in html
+    assert "Version 2 is better: 1 more person placed" in html
+    assert "New group Anxiety support group, group 2" in html  # named, never by its code (act1-2)
+    assert "Group Anxiety support group, group 1 changed:" in html and "act1-" not in html.split("<main")[-1]
     assert "time: Monday 09:00–10:15 → Tuesday 09:00–10:15" in html
     assert "Participant 3" in html and "Participant 4" in html  # p3 moved group, p4 got one
     assert "Participant 1<" not in html  # p1 stayed
@@ -118,3 +103,21 @@ def test_unknown_version_is_404(client: FlaskClient, north: int) -> None:
     assert client.get(f"/centers/{north}/schedule/versions/99").status_code == 404
     assert client.post(f"/centers/{north}/schedule/versions/99/publish").status_code == 404
     assert client.get(f"/centers/{north}/schedule/compare?a=1&b=99").status_code == 404
+
+
+def test_the_typed_reading_follows_a_rewritten_snapshot_and_reads_text_todays_rules_refuse(app: Flask) -> None:
+    """Erasing a participant rewrites the snapshots: the typed reading must not keep the old name; and a
+    snapshot holding text today's rules refuse (a line break) is still read (the outputs escape it)."""
+    from tests.test_feeds_web import published_center
+
+    with app.app_context():
+        version = published_center()
+        assert versions.version_data(version).participant_name("p1") == "Pat"
+        scenario = json.loads(json.dumps(version.scenario))
+        scenario["participants"][0]["name"] = "Former participant 1"
+        scenario["rooms"][0]["name"] = "Room\r\nBEGIN:VEVENT"
+        version.scenario = scenario
+        data = versions.version_data(version)
+        assert data.participant_name("p1") == "Former participant 1"
+        assert data.room_name("r1") == "Room\r\nBEGIN:VEVENT"
+        assert versions.version_data(version) is data  # read once per loaded row

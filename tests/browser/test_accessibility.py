@@ -29,7 +29,7 @@ from scheduler.models import (
     User,
     VersionStatus,
 )
-from scheduler.services import accounts, staff_invitations, swaps
+from scheduler.services import accounts, staff_invitations, swaps, two_factor
 from scheduler.services.demo import DEMO_EMAIL
 from scheduler.services.editing import current_scenario
 from scheduler.services.term import MeetingKey, term_state
@@ -189,10 +189,10 @@ def facilitator_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
 def participant_pages(audit: AxeAudit, base: str, full: FullCenter) -> None:
     page = audit.page
     audit.visit("participant's page", f"{base}/p/{full.participant_token}")
-    # Two groups given the same number: the answers come back with errors marked.
-    selects = page.locator("select[id^=rank-]")
-    selects.nth(0).select_option("1")
-    selects.nth(1).select_option("1")
+    # Two groups given the same number, as a browser without scripts can send them (with scripts,
+    # static/js/ranking.js moves the other group on): the answers come back with errors marked.
+    page.evaluate("() => { const s = document.querySelectorAll('select[id^=rank-]'); "
+                  "s[0].value = '1'; s[1].value = '1'; }")
     page.get_by_role("button", name="Save my answers").click()
     audit.check("participant's page with errors")
     # Only the second group given a number already taken is marked.
@@ -225,7 +225,7 @@ def extra_accounts(app: Flask, full: FullCenter) -> dict[str, Any]:
         assert center is not None
         secret = pyotp.random_base32()
         careful = User(email="careful@demo.example", password_hash=accounts.hash_password(FACILITATOR_PASSWORD),
-                       totp_secret=secret)
+                       totp_secret=two_factor.seal(secret))
         newcomer = User(email="newcomer@staff.example.org", password_hash="!")
         db.session.add_all([careful, newcomer])
         db.session.flush()
@@ -240,8 +240,9 @@ def extra_accounts(app: Flask, full: FullCenter) -> dict[str, Any]:
                             best_score=12, bound=10, covered=55, message="", cancel_requested=False)
         db.session.add_all([running, finished])
         db.session.commit()
-        return {"totp": secret, "welcome": staff_invitations.welcome_token(newcomer), "running": running.id,
-                "finished": finished.id}
+        welcome = staff_invitations.issue_welcome_link(newcomer)
+        db.session.commit()
+        return {"totp": secret, "welcome": welcome, "running": running.id, "finished": finished.id}
 
 
 def account_pages(audit: AxeAudit, base: str, full: FullCenter, extra: dict[str, Any]) -> None:

@@ -10,20 +10,13 @@ from flask import Flask
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, screenshot
-
-
-def load_demo(app: Flask) -> str:
-    result = app.test_cli_runner().invoke(args=["load-demo"])
-    assert result.exit_code == 0, result.output
-    match = re.search(r"password: (\S+)", result.output)
-    assert match is not None
-    return match.group(1)
+from tests.support.demo import load_demo
 
 
 def create_activity(page: Any) -> None:
     page.locator('section[aria-labelledby="activities"]').get_by_role("link", name="Add").click()
     expect(page.get_by_role("heading", name="Add an activity")).to_be_visible()
-    for label, value in (("Id", "garden"), ("Name", "Garden club"), ("Sessions a week (1 to 3)", "1"),
+    for label, value in (("Id", "garden"), ("Name", "Garden club"), ("Meetings a week (1 to 3)", "1"),
                          ("Smallest group", "2"), ("Largest group", "8"), ("Fewest groups", "0"),
                          ("Most groups", "1"), ("Facilitators per group (1 or 2)", "1")):
         page.get_by_label(label, exact=True).fill(value)
@@ -115,8 +108,17 @@ def test_sign_in_edit_build_watch_review_publish(page: Any, live_server: LiveSer
     screenshot(page, "pins")
     page.go_back()
 
+    version_page = page.url
     page.get_by_role("link", name="Publish this version").click()
     expect(page.get_by_role("heading", name="Publish version 1?")).to_be_visible()
     page.get_by_role("button", name="Publish version 1").click()
+    # Everyone with a group is told: publishing goes to the sending page, which follows the notices.
     expect(page.get_by_text("Version 1 is published.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Notices of version 1")).to_be_visible()
+    expect(page.locator("#batch-words")).to_contain_text("Done:", timeout=60_000)
+    expect(page.get_by_text("could not be sent")).to_have_count(0)
+    page.get_by_role("link", name="Open the outbox").click()
+    expect(page.get_by_role("heading", name="Outbox", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Riverside Community Center (demo): your group").first).to_be_visible()
+    page.goto(version_page)
     expect(page.locator(".badge")).to_have_text("Published")

@@ -124,17 +124,35 @@ def answer_times_with_arrows(keys: Keyboard, wanted: list[str]) -> None:
             keys.press("Tab")
 
 
-def rank_with_arrows(keys: Keyboard, ranks: list[int | None]) -> None:
+def rank_with_arrows(keys: Keyboard, ranks: list[int | None], tapped: int | None = None) -> None:
     """Focus is on the first group's list. Home goes to "Not for me"; each ArrowDown is one number
-    further (Choice 1, Choice 2, ...); Tab goes on to the next group's list."""
+    further (Choice 1, Choice 2, ...); Tab goes on to the group's tap-to-rank button, which says what
+    the list holds (aria-pressed), then to the next group's list. The group at index `tapped` is left
+    on "Not for me" in its list and chosen with Space on its button instead: it becomes the next choice,
+    after the lists before it and ahead of those after it once the walk leaves them on "Not for me"."""
     for n, rank in enumerate(ranks):
         state = keys.focused()
         assert state["tag"] == "select" and state["name"].startswith("rank-"), state
+        select_id = state["id"]
         state = keys.press("Home")
         assert state["value"] == "", state
         for _ in range(rank or 0):
             state = keys.press("ArrowDown")
         assert state["value"] == (str(rank) if rank else ""), state
+        button = keys.press("Tab")
+        assert button["tag"] == "button", f"after the list of {select_id}, its tap-to-rank button: {button}"
+        pressed = keys.page.evaluate("document.activeElement.getAttribute('aria-pressed')")
+        assert pressed == ("true" if rank else "false"), (select_id, pressed)
+        if n == tapped:
+            assert rank is None, "the tapped group starts on Not for me"
+            # The next choice after every group chosen now (lists not reached yet keep the page's
+            # stored answers until the walk sets them); a tap numbers the chosen groups 1, 2, 3, ...
+            chosen = 1 + keys.page.evaluate(
+                "[...document.querySelectorAll('select[id^=rank-]')].filter(s => s.value).length")
+            state = keys.press("Space")
+            assert state["tag"] == "button", state
+            assert keys.page.evaluate("document.activeElement.getAttribute('aria-pressed')") == "true"
+            assert keys.page.evaluate(f"document.getElementById('{select_id}').value") == str(chosen)
         if n + 1 < len(ranks):
             keys.press("Tab")
 
@@ -159,8 +177,8 @@ def participant_walk(page: Any, app: Flask, full: FullCenter, audit: AxeAudit, *
     answer_times_with_arrows(keys, wanted)
     keys.tab_until(lambda s: s["tag"] == "select" and s["name"].startswith("rank-"), "the first group's list")
     ranks: list[int | None] = [None] * len(activities)
-    ranks[2], ranks[0], ranks[5] = 1, 2, 3
-    rank_with_arrows(keys, ranks)
+    ranks[2], ranks[0] = 1, 2
+    rank_with_arrows(keys, ranks, tapped=5)  # the sixth group is choice 3, by its tap-to-rank button
     need = keys.tab_until(lambda s: s["type"] == "checkbox", "a need")
     state = keys.press("Space")
     assert state["checked"] != need["checked"], "Space toggles a checkbox"
@@ -169,7 +187,7 @@ def participant_walk(page: Any, app: Flask, full: FullCenter, audit: AxeAudit, *
     state = keys.press("Space")
     keys.tab_until(lambda s: s["tag"] == "button" and s["text"] == save_button, "the save button")
     keys.submit("Enter")
-    expect(page.get_by_role("status")).to_contain_text(saved)
+    expect(page.locator(".flashes[role=status]")).to_contain_text(saved)
     audit.check(f"participant's page after a keyboard walk ({page.locator('html').get_attribute('lang')})")
 
     person = answers_of(app, full.center_id, full.participant_code)
@@ -266,7 +284,7 @@ def test_a_coordinator_fills_a_participants_grid_and_ranking_with_the_keyboard(
     assert keys.press("ArrowUp")["aria"] == here
     keys.tab_until(lambda s: s["tag"] == "button" and s["text"] == "Save availability", "Save availability")
     keys.submit("Enter")
-    expect(page.get_by_role("status")).to_contain_text("Saved the availability of")
+    expect(page.locator(".flashes[role=status]")).to_contain_text("Saved the availability of")
     person = answers_of(live_app, full.center_id, full.participant_code)
     slot_ids = [m.removeprefix("slot-") for m in marked]
     assert slot_ids[0] in person.get("if_needed", []) and slot_ids[1] in person["available"]
@@ -281,14 +299,14 @@ def test_a_coordinator_fills_a_participants_grid_and_ranking_with_the_keyboard(
     state = keys.tab_until(lambda s: s["tag"] == "button" and s["text"] == f"Move up {moving}", f"Move up {moving}")
     for _ in range(len(before) - 1):
         keys.submit("Enter")
-        expect(page.get_by_role("status")).to_contain_text("Saved the wanted activities")
+        expect(page.locator(".flashes[role=status]")).to_contain_text("Saved the wanted activities")
         state = keys.focused()
         assert moving in state["text"], f"the focus came back to {state}, not to {moving}'s button"
     assert state["text"].startswith("Move down"), "at the top, the focus is on the activity's Move down"
     audit.check("preferences after moving with the keyboard")
     # Space presses a button too: one step back down.
     keys.submit("Space")
-    expect(page.get_by_role("status")).to_contain_text("Saved the wanted activities")
+    expect(page.locator(".flashes[role=status]")).to_contain_text("Saved the wanted activities")
     expected = [before[0], moving, *before[1:-1]]
     expect(page.locator("ol.ranked .ranked-name")).to_have_text(expected)
     names = {a["id"]: a["name"] for a in scenario_of(live_app, full.center_id)["activities"]}

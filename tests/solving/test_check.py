@@ -16,7 +16,7 @@ from solver.check import check_schedule, rank_points
 from solver.scenario import Scenario, load_scenario, read_scenario_file
 from solver.schedule import Group, Schedule, Unassigned
 
-SHARED = Path(__file__).parents[3] / "shared" / "scenarios"
+SHARED = Path(__file__).resolve().parents[2] / "scenarios"
 ALL_SLOTS = ["MO-0900", "MO-1100", "TU-0900", "WE-0900"]
 
 

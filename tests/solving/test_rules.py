@@ -5,7 +5,7 @@ from __future__ import annotations
 from solver.scenario import Scenario
 from solver.schedule import Schedule
 from solver.solve import SolveParams, solve
-from tests.solving.conftest import assert_valid, person, scenario
+from tests.solving.conftest import assert_valid, facilitators, person, rooms, scenario
 
 FAST = SolveParams(time_limit_s=10, workers=1, seed=0)
 
@@ -127,6 +127,19 @@ def test_keep_together() -> None:
     sc = scenario(activity={"max_groups": 2, "max_size": 1},
                   participants=[person("p1", ["a1"]), person("p2", ["a1"])], keep_together=[["p1", "p2"]])
     assert len(members(run(sc))) <= 1
+
+
+def test_keep_together_across_two_groups() -> None:
+    # p and s come only on Monday, t only on Tuesday, two seats a group: putting q on Tuesday would
+    # seat all four, but q must sit with p, so one of the Monday people is left out.
+    sc = scenario(activity={"max_groups": 2, "max_size": 2}, rooms=rooms(2), facilitators=facilitators(2),
+                  participants=[person("p", ["a1"], ["MO"]), person("q", ["a1"]), person("s", ["a1"], ["MO"]),
+                                person("t", ["a1"], ["TU"])],
+                  keep_together=[["p", "q"]])
+    result = run(sc)
+    assert len(members(result)) == 3
+    group_of = {m: g.id for g in result.groups for m in g.members}
+    assert "p" not in group_of or "q" not in group_of or group_of["p"] == group_of["q"]
 
 
 def test_language() -> None:

@@ -3,11 +3,13 @@ one the model pays (checked against the independent checker's score)."""
 
 from __future__ import annotations
 
+import threading
+
 from solver import SolveParams, Stability, solve
 from solver.check import check_schedule
 from solver.scenario import Scenario
 from solver.schedule import Group, Schedule
-from solver.stability import moves
+from solver.stability import moves, still_valid
 from tests.solving.conftest import person, scenario
 
 
@@ -90,3 +92,32 @@ def replace_available(p: dict, available: list[str]) -> dict:
 def test_without_stability_there_is_no_disruption_term() -> None:
     result = solve(two_activities(PEOPLE), SolveParams(time_limit_s=5, workers=2))
     assert "disruption" not in result.score_terms
+
+
+def test_a_build_stopped_before_its_search_keeps_the_valid_part_of_the_baseline() -> None:
+    # The search never runs (cancelled at once); the published schedule must still come back, adjusted:
+    # p1 can no longer come on Mondays and leaves the group, newcomer p4 takes a free seat, p2, p3 stay.
+    regulars = [person(f"p{i}", ["a1"], ["MO", "TU"]) for i in (1, 2, 3)]
+    baseline = _baseline_on_monday(scenario(participants=regulars, activity={"max_groups": 1}))
+    now = [replace_available(regulars[0], ["TU"]), *regulars[1:], person("p4", ["a1"], ["MO"])]
+    sc = scenario(participants=now, activity={"max_groups": 1})
+    stop, shown = threading.Event(), []
+    stop.set()
+    result = solve(sc, SolveParams(time_limit_s=10, workers=2, stability=Stability(baseline, slot=500)),
+                   on_progress=shown.append, cancel=stop)
+    assert result.status == "FEASIBLE"
+    assert_valid_with_disruption(sc, result)
+    (group,) = result.groups
+    assert (group.id, group.sessions, group.room, group.facilitators) == ("a1-1", ("MO",), "r1", ("f1",))
+    assert set(group.members) == {"p2", "p3", "p4"}
+    assert moves(baseline, result.groups).participants == {"p1"}
+    assert shown and shown[-1].groups == result.groups  # the app keeps it as the best so far
+
+
+def test_a_baseline_the_scenario_no_longer_allows_is_not_offered() -> None:
+    # Its facilitator is no longer free on Mondays: thinning members cannot make it valid.
+    regulars = [person(f"p{i}", ["a1"], ["MO", "TU"]) for i in (1, 2, 3)]
+    baseline = _baseline_on_monday(scenario(participants=regulars, activity={"max_groups": 1}))
+    sc = scenario(participants=regulars, activity={"max_groups": 1}, facilitator={"available": ["TU"]})
+    assert still_valid(sc, baseline) is None
+    assert still_valid(scenario(participants=regulars, activity={"max_groups": 1}), baseline) == list(baseline.groups)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from solver.scenario import Scenario, ScenarioError, load_scenario, parse_scenario_bytes, validate_scenario
 from tests.solving.strategies import scenarios
 
-SMALL = Path(__file__).parents[3] / "shared" / "scenarios" / "small.json"
+SMALL = Path(__file__).resolve().parents[2] / "scenarios" / "small.json"
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 JUNK: list[Any] = [None, True, False, 0, -1, 1.5, 10**30, -(10**30), float("inf"), float("nan"), "", " ", "x",

@@ -1,0 +1,134 @@
+"""Services and views read published versions and the live center through typed objects
+(``services.versions.version_data`` -> ``VersionData``, ``services.planning.read_center`` -> the
+solver's ``Scenario``), never by raw dict keys. A raw read is a key lookup, ``.get``, ``.items`` and
+the like, or a ``dict``/``deepcopy`` of a ``.scenario`` / ``.schedule`` attribute (a version's or a
+build's stored JSON), or of ``current_scenario(...)``.
+
+The places below keep raw reads on purpose: where the stored JSON is the interchange format itself
+(a build's input and output, the API's schedule document, erasure rewriting what is stored), or
+code that adapts the JSON into the typed objects. Each entry names the function and how many raw
+reads it has; a new raw read elsewhere, or one more in a listed function, fails here."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+SCHEDULER = Path(__file__).resolve().parents[1] / "scheduler"
+
+SNAPSHOTS = {"scenario", "schedule"}
+TYPED_OWNERS = {"data", "view", "old_view", "new_view", "before", "after", "typed"}
+DICT_METHODS = {"get", "items", "keys", "values", "copy", "setdefault", "pop", "update"}
+
+# "path under scheduler/::function" -> (raw reads, why they stay raw)
+ALLOWED: dict[str, tuple[int, str]] = {
+    # The typed adapters themselves.
+    "services/versions.py::term_of": (1, "reads a version's center section alone, typed"),
+    "services/versions.py::schedule_of": (1, "parses a version's schedule alone"),
+    "services/versions.py::version_data": (1, "parses a version's snapshots into VersionData"),
+    "services/pins.py::pin_group": (1, "parses the schedule with load_schedule"),
+    "services/pins.py::pin_participant": (1, "parses the schedule with load_schedule"),
+    # The stored JSON is the interchange format itself.
+    "services/privacy.py::erase_participant": (4, "erasure reads and rewrites the stored JSON itself"),
+    "services/term_settings.py::_new_scenario": (1, "a new version's snapshot, written as interchange JSON"),
+    "services/term_settings.py::apply_to_published": (1, "copies the schedule into the new version as stored"),
+    "services/solving.py::job_progress": (1, "a build's input is its interchange JSON"),
+    "services/solving.py::_Heartbeat.beat": (1, "the heartbeat's own typed Scenario, not a snapshot"),
+    "services/solving.py::_hint_schedule": (1, "parses the schedule with load_schedule"),
+    "views/api/schedules.py::make_blueprint.compare": (2, "review.version_view parses the snapshots"),
+    # Still raw, to convert (review.version_view and people_search.group_titles could take VersionData;
+    # the editing pages work on the export dict that planning.apply_change edits).
+    "services/term_status.py::current_placement": (2, "to convert: people_search takes raw dicts"),
+    "services/term_status.py::term_status": (1, "to convert: people_search takes raw dicts"),
+    "services/audit_words.py::Namer.__init__": (1, "to convert: people_search takes raw dicts"),
+    "views/schedules.py::pin_participant": (1, "review.version_view parses the snapshots"),
+    "views/version_page.py::version_page": (2, "review.version_view, people_search.group_titles"),
+    "views/version_page.py::compare_page": (4, "review.version_view, people_search.group_titles"),
+    "services/answer_clashes.py::clashes": (1, "the live center as its export dict"),
+    "services/participants_csv.py::import_participants_csv": (1, "the live center as its export dict"),
+    "services/self_service.py::changes_since_last_solve": (1, "parses the last build's input"),
+    "views/editing.py::items": (1, "the editing pages work on the export dict"),
+    "views/editing.py::pairs": (1, "the editing pages work on the export dict"),
+}
+
+
+def _qualname(stack: list[ast.AST]) -> str:
+    names = [n.name for n in stack if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    return ".".join(names) or "<module>"
+
+
+def _is_snapshot(node: ast.AST) -> bool:
+    # The typed objects' own attributes (``data.scenario``, ``view.schedule``) are not snapshots.
+    return (isinstance(node, ast.Attribute) and node.attr in SNAPSHOTS
+            and not (isinstance(node.value, ast.Name) and node.value.id in TYPED_OWNERS)
+            and not (isinstance(node.value, ast.Attribute) and node.value.attr in TYPED_OWNERS))
+
+
+def _is_raw_read(node: ast.AST) -> bool:
+    if isinstance(node, ast.Subscript):
+        return _is_snapshot(node.value)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in DICT_METHODS and _is_snapshot(func.value):
+        return True
+    called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if called == "current_scenario":
+        return True  # the live center as its export dict
+    # A snapshot handed on whole (copied, or to a helper that keys into it) is read raw there.
+    return any(_is_snapshot(arg) for arg in node.args)
+
+
+def raw_reads(source: str) -> Counter[str]:
+    """How many raw reads each function of a module's source has."""
+    found: Counter[str] = Counter()
+
+    def visit(node: ast.AST, stack: list[ast.AST]) -> None:
+        if _is_raw_read(node):
+            found[_qualname(stack)] += 1
+        for child in ast.iter_child_nodes(node):
+            visit(child, [*stack, node])
+
+    visit(ast.parse(source), [])
+    return found
+
+
+def _all_raw_reads() -> Counter[str]:
+    result: Counter[str] = Counter()
+    for path in sorted(SCHEDULER.rglob("*.py")):
+        relative = path.relative_to(SCHEDULER).as_posix()
+        if relative.startswith("migrations/"):
+            continue  # migrations rewrite stored JSON by design
+        for function, count in raw_reads(path.read_text()).items():
+            result[f"{relative}::{function}"] += count
+    return result
+
+
+def test_versions_and_the_live_center_are_read_typed() -> None:
+    found = _all_raw_reads()
+    new = {place: count for place, count in found.items() if count > ALLOWED.get(place, (0, ""))[0]}
+    assert new == {}, ("raw dict reads of a version's or the center's planning data; read them through "
+                       "versions.version_data(...) or planning.read_center(...)")
+
+
+def test_the_allow_list_names_only_raw_reads_that_still_exist() -> None:
+    found = _all_raw_reads()
+    stale = {place: (count, found.get(place, 0)) for place, (count, _why) in ALLOWED.items()
+             if found.get(place, 0) < count}
+    assert stale == {}, "lower or remove these allow-list entries (allowed, found)"
+
+
+def test_the_check_sees_each_kind_of_raw_read() -> None:
+    source = '''
+def report(version, center):
+    a = version.scenario["center"]
+    b = state.version.schedule.get("groups", [])
+    c = current_scenario(center)["participants"]
+    d = dict(version.schedule)
+    e = copy.deepcopy(version.scenario)
+    f = people_search.group_titles(version.scenario, version.schedule)
+    ok = [g.id for g in version_data(version).schedule.groups] + [p.id for p in data.scenario.participants]
+    return version.schedule
+'''
+    assert raw_reads(source) == Counter({"report": 6})
