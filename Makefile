@@ -31,7 +31,9 @@ $(STAMP): requirements.txt
 run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) load-demo
-	SCHEDULER_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) load-demo-past-term
+	SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_PUBLIC_URL=http://127.0.0.1:5000 \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Node packages for the tests, pinned in package-lock.json: axe-core, injected by the browser tests'
 # accessibility checks, and ical.js, Thunderbird's calendar parser, reading every feed. npm ci writes
@@ -56,8 +58,9 @@ browser:
 # One pytest worker per core (pytest-xdist): each has its own throwaway database, browser and ports.
 # TEST_WORKERS=0 runs the suite in one process, as when debugging one failure.
 TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: $(STAMP) translations $(NODE_STAMP) browser
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Timings live here, never in the tests; each writes its own section of BENCHMARKS.md.
 bench: $(STAMP)
@@ -65,8 +68,10 @@ bench: $(STAMP)
 	$(PY) -m bench.resolve
 	$(PY) -m bench.feeds
 
+# ruff, then mypy (settings in pyproject.toml: the solver strict, the app with the default checks).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Security lint (bandit: fails on high-severity findings) and known vulnerabilities in the pinned
 # packages (pip-audit, in its own .venv-audit; it says so loudly and skips where PyPI's vulnerability

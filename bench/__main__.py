@@ -1,4 +1,4 @@
-"""Run the shared scenarios (each solve in its own subprocess, for an honest peak memory) and write
+"""Run the example scenarios (scenarios/) (each solve in its own subprocess, for an honest peak memory) and write
 the solver section of BENCHMARKS.md between its markers. Timings live here, never in the tests.
 
     python -m bench [--scenarios small,planted] [--seeds 0,1,2] [--time-limit 60] [--workers 2]
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = Path(os.environ.get("SCENARIO_DIR", "/work/shared/scenarios"))
+SCENARIOS = Path(os.environ.get("SCENARIO_DIR", ROOT / "scenarios"))
 DEFAULT = ["small", "planted", "medium", "medium-ifneeded", "large", "xl"]
 LIMITS = {"xl": 120.0}
 START, END = "<!-- solver-bench:start -->", "<!-- solver-bench:end -->"

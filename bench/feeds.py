@@ -105,7 +105,8 @@ def main() -> None:
     port = free_port()
     # Serving capacity, not the per-feed limit (120 a minute per token, by design) is measured here.
     env = {**os.environ, "DATABASE_URL": db_url, "SCHEDULER_SECRET_KEY": SECRET,
-           "SCHEDULER_RATELIMIT_ENABLED": "false"}
+           "SCHEDULER_RATELIMIT_ENABLED": "false",
+           "SCHEDULER_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(args.gunicorn_workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "scheduler:create_app()"], cwd=ROOT, env=env)
