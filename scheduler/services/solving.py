@@ -109,11 +109,19 @@ def active_job(center: Center) -> SolveJob | None:
 
 
 def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: int = 0,
-               stay_close_to: ScheduleVersion | None = None, weights: dict[str, Any] | None = None) -> SolveJob:
+               stay_close_to: ScheduleVersion | None = None, weights: dict[str, Any] | None = None,
+               scenario: Scenario | None = None, start_from: dict[str, Any] | None = None,
+               purpose: dict[str, Any] | None = None) -> SolveJob:
     """A queued job for ``center`` holding the scenario as it is now. The caller commits, then
     calls :func:`dispatch`. Two solves of one center at once are refused. With ``stay_close_to``
     (the published version, mid-term), the solve pays for every change to it, so only what must
-    change changes."""
+    change changes.
+
+    The advisor's builds say more: ``scenario`` replaces the center's own (a what-if: a facilitator
+    leaves, without touching the center's data), ``start_from`` is a schedule (dict, interchange
+    format) the solve stays close to instead of the published one (a suggestion's verified schedule,
+    so the people it promised stay seated), and ``purpose`` (JSON: ``kind`` and what the version
+    page shows) is kept on the job, so the version it makes can say why it was built."""
     if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
         raise SolveRefusedError(
             _("Choose a time limit between %(low)d and %(high)d seconds.", low=MIN_TIME_LIMIT_S,
@@ -122,7 +130,8 @@ def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: 
     if running is not None:
         raise SolveRefusedError(_("A schedule for this center is already being built. Wait for it to finish, "
                                   "or cancel it first."))
-    scenario = export_scenario(center)
+    if scenario is None:
+        scenario = export_scenario(center)
     if not scenario.participants or not scenario.activities or not scenario.slots or not scenario.rooms:
         raise SolveRefusedError(_("Add at least one weekly slot, room, activity and participant first."))
     params: dict[str, Any] = {"seed": seed, "workers": current_app.config.get("SOLVER_WORKERS", 2)}
@@ -137,6 +146,10 @@ def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: 
         params["stale_pins"] = len(pinned.stale)
     if stay_close_to is not None:
         params["baseline"] = term_baseline(stay_close_to)
+    if start_from is not None:
+        params["baseline"] = start_from
+    if purpose is not None:
+        params["purpose"] = purpose
     backend = "rq" if current_app.config.get("REDIS_URL") else "thread"
     job = SolveJob(center=center, created_by=user, time_limit_s=float(time_limit_s), scenario=scenario.to_dict(),
                    params=params, backend=backend,
@@ -144,6 +157,14 @@ def create_job(center: Center, user: User | None, time_limit_s: float, *, seed: 
                    worker=f"{RQ_JOB_PREFIX}{os.urandom(8).hex()}" if backend == "rq" else None)
     db.session.add(job)
     return job
+
+
+def purpose_of(version: ScheduleVersion) -> dict[str, Any] | None:
+    """Why the advisor built ``version`` (a suggestion tried, a what-if), as ``create_job`` kept it."""
+    if version.job is None:
+        return None
+    purpose = (version.job.params or {}).get("purpose")
+    return purpose if isinstance(purpose, dict) else None
 
 
 def commit_new_job(job: SolveJob) -> None:
