@@ -13,14 +13,6 @@ TESTS = Path(__file__).resolve().parent
 
 # (importing module under tests/, imported test module): to move into tests/support/, then delete here.
 NOT_YET_MOVED = {
-    ("browser/test_accessibility.py", "tests.browser.test_coordinator_path"),
-    ("browser/test_form_drafts.py", "tests.browser.test_accessibility"),
-    ("browser/test_https_forms.py", "tests.browser.test_coordinator_path"),
-    ("browser/test_keyboard.py", "tests.browser.test_accessibility"),
-    ("browser/test_participant_page.py", "tests.browser.test_coordinator_path"),
-    ("browser/test_reflow.py", "tests.browser.test_accessibility"),
-    ("browser/test_register_phone.py", "tests.browser.test_accessibility"),
-    ("browser/test_register_phone.py", "tests.browser.test_coordinator_path"),
     ("test_access_identities.py", "tests.test_access_matrix"),
     ("test_api_access.py", "tests.test_access_matrix"),
     ("test_csrf_and_safe_methods.py", "tests.test_access_matrix"),

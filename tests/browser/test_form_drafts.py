@@ -16,7 +16,7 @@ from scheduler.extensions import db
 from scheduler.models import Participant
 from scheduler.services.demo import DEMO_EMAIL
 from tests.browser.conftest import LiveServer
-from tests.browser.test_accessibility import full_center, sign_in
+from tests.support.browser import full_center, sign_in
 
 RESTORED = "What you typed before is back in this form. Check it, then save."
 

@@ -35,8 +35,8 @@ from scheduler.models import Center, CenterRole, Membership, Participant, User
 from scheduler.services import accounts, staff_invitations
 from scheduler.services.demo import DEMO_EMAIL
 from tests.browser.conftest import LiveServer
-from tests.browser.test_coordinator_path import load_demo
 from tests.conftest import ThrowawayDatabases, make_app
+from tests.support.demo import load_demo
 
 FACILITATOR_PASSWORD = "lantern quartz walnut orbit"
 NEW_PASSWORD = "amber pebbles drift slowly"

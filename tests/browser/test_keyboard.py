@@ -26,7 +26,7 @@ from scheduler.models import Center
 from scheduler.services.demo import DEMO_EMAIL
 from scheduler.services.editing import current_scenario
 from tests.browser.conftest import AxeAudit, LiveServer
-from tests.browser.test_accessibility import FullCenter, full_center
+from tests.support.browser import FullCenter, full_center
 
 FOCUS_STATE = r"""() => {
   const e = document.activeElement;

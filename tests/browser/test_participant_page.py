@@ -16,7 +16,7 @@ from scheduler.models import Center, Participant
 from scheduler.services import self_service
 from scheduler.services.editing import current_scenario
 from tests.browser.conftest import LiveServer, screenshot
-from tests.browser.test_coordinator_path import load_demo
+from tests.support.demo import load_demo
 
 
 @pytest.fixture

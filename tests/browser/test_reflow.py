@@ -15,7 +15,7 @@ from flask import Flask
 
 from scheduler.services.demo import DEMO_EMAIL
 from tests.browser.conftest import LiveServer
-from tests.browser.test_accessibility import FACILITATOR_PASSWORD, FullCenter, full_center, sign_in, sign_out
+from tests.support.browser import FACILITATOR_PASSWORD, FullCenter, full_center, sign_in, sign_out
 
 VIEWPORTS = {"200% zoom": {"width": 640, "height": 450, "scale": 2}, "360 px phone": {"width": 360, "height": 740,
                                                                                        "scale": 3}}

@@ -23,8 +23,8 @@ from scheduler.services.term import term_state
 from solver import load_scenario
 from solver.greedy import greedy_schedule
 from tests.browser.conftest import AxeAudit, LiveServer, screenshot
-from tests.browser.test_accessibility import sign_in
-from tests.browser.test_coordinator_path import load_demo
+from tests.support.browser import sign_in
+from tests.support.demo import load_demo
 
 PASSWORD = "walnut-ember-timber-river-2c9d"
 
