@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 	$(PY) -m bench.resolve
 	$(PY) -m bench.feeds
+	$(PY) -m bench.best_fit
 
 # ruff, then mypy (settings in pyproject.toml: the solver strict, the app with the default checks).
 lint: $(STAMP)

@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler import cli, models, security
     from scheduler.i18n import register_filters
     from scheduler.views import auth, coordinator, errors, language, schedules
+    from scheduler.views import best_fit as best_fit_views
     from scheduler.views import calendars as calendar_views
     from scheduler.views import editing as editing_views
     from scheduler.views import feeds as feed_views
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.register_blueprint(editing_views.bp)
     app.register_blueprint(swaps_views.bp)
     app.register_blueprint(waitlist_views.bp)
+    app.register_blueprint(best_fit_views.bp)
     app.register_blueprint(feed_views.bp)
     app.register_blueprint(calendar_views.bp)
     app.register_blueprint(self_service_views.bp)

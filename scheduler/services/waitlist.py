@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
+from scheduler.models import Center, Participant, ScheduleVersion, User
 from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
 from scheduler.services import feed_tokens
 from scheduler.services.audit import record
+from scheduler.services.best_fit import refusals
 from scheduler.services.term import TermState, term_state
 from solver.schedule import Group
 
@@ -69,31 +70,9 @@ def waiting_list(state: TermState, center: Center, activity_code: str, day: dt.d
 
 
 def misfits(state: TermState, center: Center, participant: Participant, group_code: str, day: dt.date) -> list[str]:
-    """Why ``participant`` cannot join the group from ``day`` on; empty when they can."""
-    group = _group(state, group_code)
-    activity = state.activity(group.activity)
-    problems: list[str] = []
-    usable = {a.slot.code for a in participant.availability
-              if a.level in (AvailabilityLevel.AVAILABLE, AvailabilityLevel.IF_NEEDED)}
-    if not set(group.sessions) <= usable:
-        problems.append(_("%(name)s is not available at all of the group's times.", name=participant.name))
-    busy = {s for g in _groups_of(state, day).get(participant.code, [])
-            for s in _group(state, g).sessions}
-    if busy & set(group.sessions):
-        problems.append(_("%(name)s is in another group at that time.", name=participant.name))
-    members = set(state.rosters[group_code].on(day))
-    apart = {(p.first.code, p.second.code) for p in center.pairs if p.kind == PairKind.APART}
-    if any((participant.code, m) in apart or (m, participant.code) in apart for m in members):
-        problems.append(_("%(name)s is to be kept apart from a member of this group.", name=participant.name))
-    language = activity.language
-    if language and language not in participant.languages:
-        problems.append(_("The group is held in %(language)s.", language=language))
-    room = state.data.scenario.room(group.room)
-    if not set(participant.needs) <= set(room.features):
-        problems.append(_("The group's room does not meet %(name)s's needs.", name=participant.name))
-    if len(members) >= min(activity.max_size, room.capacity):
-        problems.append(_("The group is full."))
-    return problems
+    """Why ``participant`` cannot join the group from ``day`` on; empty when they can. Every hard rule
+    for a member is checked, by the same check as "where they fit now" (``services.best_fit``)."""
+    return refusals(state, center, participant, group_code, day)
 
 
 def best_fit(state: TermState, center: Center, group_code: str, day: dt.date) -> Waiting | None:
