@@ -45,8 +45,20 @@ def test_the_page_ranks_and_explains(app: Flask, client: FlaskClient, make_coord
     assert "Ask whether they could come at Monday 09:00–10:30 if need be." in page
     edit = client.get(f"/centers/{cid}/participants/p5/edit").get_data(as_text=True)
     assert f"/centers/{cid}/participants/p5/fit/" in edit
-    waiting = client.get(f"/centers/{cid}/waitlists/").get_data(as_text=True)
-    assert "Where they fit now" in waiting or "Nobody on the waiting list fits" in waiting
+
+
+
+def test_the_waiting_list_shows_where_the_person_offered_fits(app: Flask, client: FlaskClient,
+                                                             make_coordinator: Callable[..., None]) -> None:
+    cid, _vid = setup(app, make_coordinator)
+    sign_in(client, "coord@example.org")
+    seat = {"group": "art-1", "participant": "p1", "effective": LATER.isoformat()}
+    client.post(f"/centers/{cid}/waitlists/leave", data=seat)
+    client.post(f"/centers/{cid}/waitlists/offer",
+                data={"group": "art-1", "participant": "p5", "effective": LATER.isoformat()})
+    page = client.get(f"/centers/{cid}/waitlists/").get_data(as_text=True)
+    assert "The free seat is offered to P5" in page and "Where P5 fits now" in page
+    assert "Choir · choir-1" in page and f"/centers/{cid}/participants/p5/fit/" in page
 
 
 def test_adding_to_a_group_reaches_the_rosters(app: Flask, client: FlaskClient,

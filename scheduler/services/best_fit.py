@@ -94,12 +94,15 @@ def refusals(state: TermState, center: Center, participant: Participant, group_c
     return [reason_text(r, participant.name, state) for r in reasons]
 
 
-def where_they_fit(center: Center, participant: Participant, day: dt.date | None = None) -> FitPage | None:
-    """The page's data; None when no schedule is published."""
-    version = versions.current_published(center)
-    if version is None:
-        return None
-    state = term_state(version)
+def where_they_fit(center: Center, participant: Participant, day: dt.date | None = None,
+                   state: TermState | None = None) -> FitPage | None:
+    """The page's data; None when no schedule is published. A page showing several people passes
+    the term's ``state`` it has read already."""
+    if state is None:
+        version = versions.current_published(center)
+        if version is None:
+            return None
+        state = term_state(version)
     on = today(state, day)
     result = fit.best_fit(scenario_now(state, center), groups_on(state, on), solver_participant(participant))
     data = state.data

@@ -17,8 +17,8 @@ from wtforms.validators import DataRequired, InputRequired
 from scheduler.extensions import db
 from scheduler.i18n import date_text
 from scheduler.models import Center, OfferStatus, ScheduleVersion, SeatOffer
-from scheduler.services import audit, versions, waitlist
-from scheduler.services.term import term_state
+from scheduler.services import audit, best_fit, versions, waitlist
+from scheduler.services.term import TermState, term_state
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("waitlists", __name__, url_prefix="/centers/<int:center_id>/waitlists")
@@ -62,10 +62,23 @@ def overview(center_id: int) -> str:
                        "free": activity.max_size - len(members), "best": best, "offer": offers.get(group.id),
                        "waiting": waitlist.waiting_list(state, center, activity.id, day)})
     names = {p.code: p.name for p in center.participants}
+    fits = _fits_of_offered(center, state, day, offers)
     audit.viewed_list(center.id, "waiting lists", "group members and waiting lists")
     db.session.commit()
     return render_template("waitlists/overview.html", center=center, groups=groups, day=day, names=names,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), fits=fits)
+
+
+def _fits_of_offered(center: Center, state: TermState, day: dt.date,
+                     offers: dict[str, SeatOffer]) -> dict[str, best_fit.FitPage]:
+    """Where each person offered a seat fits now, by group (the page's partial shows it)."""
+    found = {}
+    for group_code, seat in offers.items():
+        participant = best_fit.find_participant(center, seat.participant_code)
+        page = best_fit.where_they_fit(center, participant, day, state) if participant else None
+        if page is not None:
+            found[group_code] = page
+    return found
 
 
 @bp.route("/leave", methods=["GET", "POST"])
