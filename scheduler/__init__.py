@@ -88,6 +88,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     app.register_blueprint(api_keys_views.bp)
     api_views.register(app)
+    from scheduler.views import what_if as what_if_views
+
+    app.register_blueprint(what_if_views.bp)
     feed_views.install_log_redaction(app)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)
