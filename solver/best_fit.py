@@ -128,7 +128,7 @@ class _Context:
     person: Participant
     joined: tuple[Group, ...]
     apart: frozenset[str]
-    together_groups: dict[str, tuple[str, Group]]  # activity -> (partner, the partner's group of it)
+    together_groups: dict[str, list[tuple[str, Group]]]  # activity -> (partner, the partner's group of it)
 
 
 def _context(scenario: Scenario, groups: Iterable[Group], person: Participant) -> _Context:
@@ -137,11 +137,11 @@ def _context(scenario: Scenario, groups: Iterable[Group], person: Participant) -
     apart = frozenset(b if a == person.id else a for a, b in scenario.keep_apart if person.id in (a, b))
     partners = {b if a == person.id else a for a, b in scenario.keep_together if person.id in (a, b)}
     partners.discard(person.id)
-    together: dict[str, tuple[str, Group]] = {}
+    together: dict[str, list[tuple[str, Group]]] = {}
     if partners:
         for g in groups:
             for partner in sorted(partners & set(g.members)):
-                together.setdefault(g.activity, (partner, g))
+                together.setdefault(g.activity, []).append((partner, g))
     return _Context(scenario, person, joined, apart, together)
 
 
@@ -160,9 +160,8 @@ def _reasons(ctx: _Context, group: Group) -> tuple[Reason, ...]:
     found += [Reason(Blocker.BUSY, slot=s, group=g.id)
               for g in ctx.joined if g.id != group.id for s in g.sessions if s in group.sessions]
     found += [Reason(Blocker.KEEP_APART, person=m) for m in group.members if m in ctx.apart]
-    partner = ctx.together_groups.get(activity.id)
-    if partner is not None and partner[1].id != group.id:
-        found.append(Reason(Blocker.KEEP_TOGETHER, person=partner[0], group=partner[1].id))
+    found += [Reason(Blocker.KEEP_TOGETHER, person=partner, group=other.id)
+              for partner, other in ctx.together_groups.get(activity.id, ()) if other.id != group.id]
     if activity.language is not None and activity.language not in person.languages:
         found.append(Reason(Blocker.LANGUAGE, language=activity.language))
     lacking = tuple(n for n in person.needs if n not in room.features)
@@ -244,7 +243,10 @@ def best_fit(scenario: Scenario, schedule: Schedule, person: Participant) -> Bes
     why_not: list[WhyNot] = []
     known = {a.id for a in scenario.activities}
     for rank, activity_id in enumerate(person.preferences, start=1):
-        if activity_id in done or activity_id not in known:
+        if activity_id in done:
+            continue
+        if activity_id not in known:  # added since the term was published: no group of it can run yet
+            why_not.append(WhyNot(activity_id, rank, (), (Change(ChangeKind.NEW_GROUP, activity_id),)))
             continue
         running = by_activity.get(activity_id, [])
         judged = [(g, _reasons(ctx, g)) for g in running]

@@ -166,6 +166,28 @@ def test_kept_together_only_the_partners_group() -> None:
     verified(scenario, schedule, result)
 
 
+def test_kept_together_with_two_people_in_different_groups_fits_neither() -> None:
+    scenario, schedule, n = world(members={"art-1": ["m1", "m2"]}, newcomer={"preferences": ["art"]},
+                                  keep_together=[["n", "m1"], ["m4", "n"]])
+    result = best_fit(scenario, schedule, n)
+    assert result.fits == ()
+    (why,) = result.why_not
+    assert {m.group: m.reasons for m in why.groups} == {
+        "art-1": (Reason(Blocker.KEEP_TOGETHER, person="m4", group="art-2"),),
+        "art-2": (Reason(Blocker.KEEP_TOGETHER, person="m1", group="art-1"),)}
+    assert why.changes == (Change(ChangeKind.NEW_GROUP, "art", within_limit=False),)
+    verified(scenario, schedule, result)
+
+
+def test_an_activity_the_published_term_does_not_know_needs_a_new_group() -> None:
+    scenario, schedule, _n = world()
+    stranger = Participant("x", "X", "", ("WE",), ("pottery", "choir"), 1)
+    result = best_fit(scenario, schedule, stranger)
+    assert [f.group for f in result.fits] == ["choir-1"]
+    assert [(w.activity, w.rank, w.changes) for w in result.why_not] == [
+        ("pottery", 1, (Change(ChangeKind.NEW_GROUP, "pottery"),))]
+
+
 def test_someone_already_in_a_group_is_busy_then_and_counts_it() -> None:
     scenario, schedule, n = world(members={"talk-1": ["m6", "n"]},
                                   newcomer={"preferences": ["talk", "art"], "languages": ["es"]})
@@ -208,3 +230,24 @@ def test_a_newcomer_not_in_the_scenario_is_judged_on_their_answers() -> None:
     result = best_fit(scenario, schedule, stranger)
     assert [f.group for f in result.fits] == ["choir-1"]
     assert [w.activity for w in result.why_not] == ["art"]
+
+
+def test_random_newcomers_agree_with_the_checker() -> None:
+    """Every joinable group, every combination and every refusal, for newcomers with random answers,
+    agrees with the independent checker (seeded, so a failure is repeatable)."""
+    import random
+
+    chance = random.Random(20)
+    for _ in range(150):
+        slots = sorted(chance.sample(EVERY, chance.randint(0, 3)))
+        newcomer = {"available": slots, "if_needed": [s for s in EVERY if s not in slots and chance.random() < 0.5],
+                    "preferences": chance.sample(["art", "choir", "talk", "yoga"], chance.randint(1, 4)),
+                    "max_groups": chance.randint(1, 3), "needs": ["ramp"] if chance.random() < 0.3 else [],
+                    "languages": ["es"] if chance.random() < 0.5 else []}
+        others = ["m1", "m4", "m5", "m6"]
+        apart = [["n", m] for m in others if chance.random() < 0.15]
+        together = [[m, "n"] for m in others if chance.random() < 0.15 and ["n", m] not in apart]
+        scenario, schedule, n = world(newcomer=newcomer, keep_apart=apart, keep_together=together)
+        if chance.random() < 0.5:
+            schedule = on_tuesday(schedule)
+        verified(scenario, schedule, best_fit(scenario, schedule, n))
