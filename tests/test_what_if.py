@@ -23,6 +23,7 @@ from scheduler.models import (
     Center,
     CenterRole,
     Facilitator,
+    JobStatus,
     MeetingOverride,
     Membership,
     Room,
@@ -250,6 +251,27 @@ def test_a_facilitator_leaving_the_shipped_small_center(app_ctx: Flask, monkeypa
     assert check_schedule(load_scenario(draft.scenario), schedule).ok
     assert schedule.groups and all(leaver not in g.facilitators for g in schedule.groups)
     assert live_data(center) == before and versions.current_published(center) == version
+
+
+def test_a_what_if_draft_says_what_it_was_built_for_and_who_moved(tiny: Center) -> None:
+    published = versions.current_published(tiny)
+    assert published is not None
+    purpose = {"kind": "what_if", "change": "slot", "code": "MO-0900", "name": "Monday 09:00–10:30",
+               "published": 1, "slot": {"day": "MO", "start": "09:00", "end": "10:30"}}
+    job = SolveJob(center_id=tiny.id, status=JobStatus.FINISHED, backend="thread", time_limit_s=10,
+                   scenario=published.scenario, params={"baseline": published.schedule, "purpose": purpose})
+    groups = copy.deepcopy(TINY_SCHEDULE["groups"])
+    groups[0] |= {"sessions": ["MO-1100"], "members": ["p1"]}  # Quinn is out; the group meets later
+    draft = ScheduleVersion(center_id=tiny.id, number=2, job=job, solver_status="FEASIBLE",
+                            scenario=published.scenario, schedule={**TINY_SCHEDULE, "groups": groups})
+    db.session.add_all([job, draft])
+    db.session.commit()
+    found = what_if.summary(draft)
+    assert found is not None
+    assert found.headline == "What if the weekly slot Monday 09:00–10:30 is removed"
+    assert found.moved == [what_if.Moved("Quinn Soto", ["Art group, group 1"], [])]
+    assert (found.published_number, found.groups_changed) == (1, 1)
+    assert what_if.summary(published) is None
 
 
 # --------------------------------------------------------------------------- refusals
