@@ -364,6 +364,8 @@ def test_the_coordinator_sees_who_is_affected_and_starts_a_draft(
     assert f"/schedule/compare?a=1&amp;b={number}" in version_page
     compare = client.get(f"/centers/{tiny_web}/schedule/compare?a=1&b={number}")
     assert compare.status_code == 200
+    shown = compare.get_data(as_text=True)
+    assert "Group Talk group changed:" in shown and "Ben Ruiz →" in shown  # a new facilitator for Talk group
 
 
 def test_the_pages_refuse_clearly(client: FlaskClient, tiny_web: int, counts: Callable[[], dict[str, int]],
