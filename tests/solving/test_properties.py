@@ -109,6 +109,32 @@ def test_the_optimum_is_at_least_as_good_as_a_greedy_schedule(data: dict[str, An
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
+def test_no_schedule_beats_the_timetable_bound(data: dict[str, Any]) -> None:
+    """The timetable bound is a linear program relaxing the problem: neither the model's own optimum
+    (solved here without any bound in the way) nor a valid greedy schedule may score above it."""
+    from ortools.sat.python import cp_model
+
+    from solver.bounds import seat_bound, timetable_bound
+    from solver.model import build
+    from solver.objective import add_objective
+    from solver.solve import Weights
+
+    scenario = load_scenario(data)
+    bound = timetable_bound(scenario, Weights(), time_limit_s=5)
+    assert bound is not None
+    built = build(scenario)
+    add_objective(built, Weights())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5
+    if solver.solve(built.model) == cp_model.OPTIMAL:
+        assert solver.objective_value <= bound, (solver.objective_value, bound, seat_bound(scenario, Weights()))
+    if not any(a.min_groups for a in scenario.activities):
+        assert check_schedule(scenario, greedy_schedule(scenario)).score <= bound
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
 def test_no_schedule_beats_the_seat_bound(data: dict[str, Any]) -> None:
     """The seat bound relaxes the problem, so neither the model's own optimum (solved here without
     any bound in the way) nor any valid schedule may score above it, even with coverage capped at

@@ -188,16 +188,36 @@ def test_the_coverage_warm_up_proves_how_many_can_be_seated_and_tightens_the_bou
     assert (result.status, result.objective, result.bound) == ("OPTIMAL", 110, 110)
 
 
+def test_the_timetable_bound_sees_who_can_meet_when() -> None:
+    """One Art group, wanted by three people free on three different days, and by two free on
+    Monday: the seat bound counts five seats; the timetable bound sees that one group meets on one
+    day, so at most the two Monday people (2 × 110), and the solve proves that optimal."""
+    from solver.bounds import seat_bound, timetable_bound
+    from solver.objective import Weights
+
+    sc = scenario(participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["TU"]),
+                                person("p3", ["a1"], ["WE"]), person("p4", ["a1"], ["MO"]),
+                                person("p5", ["a1"], ["MO", "TU"])])
+    weights = Weights()
+    assert seat_bound(sc, weights) == 550
+    assert timetable_bound(sc, weights, time_limit_s=5) == 330
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
+    assert_valid(sc, result)
+    assert (result.status, result.objective, result.bound) == ("OPTIMAL", 330, 330)
+
+
 def test_no_coverage_warm_up_when_coverage_earns_nothing() -> None:
     """With the coverage weight at 0 the warm-up's objective says nothing about the score: skipped.
-    (Here the greedy start cannot reach the seat bound, so with the default weights it runs.)"""
+    (Here the greedy start cannot reach the seat bound, so with the default weights it runs. The
+    timetable bound would prove the greedy start optimal, and nothing would run: it is left out.)"""
     from unittest import mock
 
     from solver.check import check_schedule
     from solver.objective import Weights
 
     sc = scenario(participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["TU"])])
-    with mock.patch("solver.solve.coverage_warm_up") as warm_up:
+    with mock.patch("solver.solve.coverage_warm_up") as warm_up, \
+            mock.patch("solver.solve.timetable_bound", return_value=None):
         result = solve(sc, SolveParams(time_limit_s=5, workers=1, seed=0, weights=Weights(coverage=0)))
         assert not warm_up.called
         solve(sc, SolveParams(time_limit_s=5, workers=1, seed=0))
