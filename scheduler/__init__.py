@@ -91,6 +91,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import what_if as what_if_views
 
     app.register_blueprint(what_if_views.bp)
+    from scheduler.views import suggestions as suggestion_views
+
+    app.register_blueprint(suggestion_views.bp)
     feed_views.install_log_redaction(app)
     app.jinja_env.globals["LANGUAGE_NAMES"] = language.LANGUAGE_NAMES
     register_filters(app)

@@ -37,6 +37,7 @@ ACTIONS = {
     "attendance.anonymised": _l("made old attendance anonymous"), "follow_up.recorded": _l("recorded a follow-up"),
     "monitoring.settings": _l("changed the follow-up settings"),
     "version.settings_applied": _l("applied the center's settings to a published version"),
+    "schedule.suggestion_tried": _l("tried a suggestion for the people left out of"),
 }
 VIEWED = _l("looked at")
 
@@ -50,7 +51,7 @@ PAGES = {
     "outcomes": _l("outcomes"), "pair": _l("pair"), "pairs": _l("pairs"), "participant": _l("participant"),
     "participants": _l("participants"), "facilitators": _l("facilitators"), "pins": _l("pins"),
     "privacy": _l("privacy"), "register": _l("register"),
-    "rosters": _l("rosters"), "waiting lists": _l("waiting lists"),
+    "rosters": _l("rosters"), "waiting lists": _l("waiting lists"), "suggestions": _l("suggestions"),
 }
 SUBJECTS = {
     "emails to participants and facilitators": _l("emails to participants and facilitators"),

@@ -1,0 +1,90 @@
+"""Suggestions for the people a version leaves out, and trying one in one click: the change is written
+to the center's data and a build starts that keeps the people it promised seated.
+
+The list takes seconds to compute at 600 people, so the version page does not wait for it: a small
+deferred script fetches it from here (``?part=1``), and without scripts the page links here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import DataRequired, NumberRange
+
+from scheduler.extensions import db
+from scheduler.models import Center, ScheduleVersion
+from scheduler.services import audit, solving, suggestions
+from scheduler.views.coordinator import get_center_or_404
+from scheduler.views.schedules import get_version_or_404
+
+bp = Blueprint("suggestions", __name__, url_prefix="/centers/<int:center_id>/schedule/versions/<int:number>")
+
+DEFAULT_TIME_LIMIT_S = 60
+
+
+class TrySuggestionForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired(message=_l("choose a suggestion."))])
+    time_limit_s = IntegerField(_l("Time to spend searching"), default=DEFAULT_TIME_LIMIT_S,
+                                validators=[NumberRange(solving.MIN_TIME_LIMIT_S, solving.MAX_TIME_LIMIT_S)])
+
+
+@bp.app_context_processor
+def _suggestion_purpose_of_version() -> dict[str, Any]:
+    # The version page's suggestions partial asks this of any version: None unless built from a suggestion.
+    return {"suggestion_purpose_of": suggestions.purpose}
+
+
+def _list_page(center: Center, version: ScheduleVersion, status: int = 200) -> tuple[str, int]:
+    part = request.method == "GET" and request.args.get("part") == "1"
+    page = suggestions.suggestions_page(version)
+    # Names of people left out and of members who would move: one entry for the list.
+    audit.viewed_list(center.id, "suggestions", f"version {version.number}")
+    db.session.commit()
+    template = "schedules/_suggestion_list.html" if part else "schedules/suggestions.html"
+    return render_template(template, center=center, version=version, page=page, form=TrySuggestionForm(),
+                           job=solving.active_job(center)), status
+
+
+@bp.get("/suggestions")
+@login_required
+def index(center_id: int, number: int) -> tuple[str, int]:
+    center = get_center_or_404(center_id)
+    return _list_page(center, get_version_or_404(center, number))
+
+
+@bp.post("/suggestions")
+@login_required
+def try_one(center_id: int, number: int) -> tuple[str, int] | Response:
+    center = get_center_or_404(center_id)
+    version = get_version_or_404(center, number)
+    form = TrySuggestionForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            flash(_("The form has expired. Try again."), "error")
+        else:
+            flash(" ".join(_("%(field)s: %(problem)s", field=form[name].label.text if name != "key" else
+                             _("Suggestion"), problem=problem)
+                           for name, problems in form.errors.items() for problem in problems), "error")
+        return _list_page(center, version, 400)
+    try:
+        job = suggestions.try_suggestion(center, version, form.key.data or "", current_user,
+                                         form.time_limit_s.data or DEFAULT_TIME_LIMIT_S)
+        solving.commit_new_job(job)
+    except (suggestions.SuggestionError, solving.SolveRefusedError) as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return _list_page(center, version, 409)
+    try:
+        solving.dispatch(job)
+    except solving.SolveRefusedError as refusal:  # the queue could not take it; the job is closed
+        flash(refusal.message, "error")
+        return redirect(url_for("schedules.overview", center_id=center.id))
+    flash(_("The center's data now has the suggested change, and a new draft is being built that keeps "
+            "the people it seats. Nothing published changes until you publish it."), "info")
+    return redirect(url_for("schedules.job", center_id=center.id, job_id=job.id))
