@@ -17,8 +17,8 @@ from scheduler.extensions import db
 from scheduler.models import FeedSeries, Participant, ScheduleVersion
 from scheduler.services import accounts, feed_tokens, waitlist
 from tests.conftest import make_app, sign_in
-from tests.test_feeds_web import person, published_center, swaps_center
-from tests.test_swaps_web import setup_term
+from tests.support.feeds import person, published_center, swaps_center
+from tests.support.swaps_term import setup_term
 
 FEED = re.compile(r"<code>http://localhost(/feeds/[^<]+\.ics)</code>")
 

@@ -23,7 +23,7 @@ from scheduler.extensions import db
 from scheduler.models import Facilitator, Participant
 from scheduler.services import accounts, feed_tokens, staff_invitations
 from scheduler.views.feeds import RedactTokens
-from tests.test_feeds_web import person, published_center
+from tests.support.feeds import person, published_center
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULT_HEADER = "X-Test-Fault"

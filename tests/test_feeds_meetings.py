@@ -7,15 +7,7 @@ import datetime as dt
 import pytest
 
 from scheduler.services.meetings import MeetingChange, expand, slot_dates
-from solver.scenario import Center, Scenario, Slot
-from solver.schedule import Group, Schedule
-
-SCENARIO = Scenario(
-    center=Center("North", "Europe/Madrid", dt.date(2027, 1, 11), dt.date(2027, 4, 5), (dt.date(2027, 2, 24),)),
-    slots=(Slot("MO-0900", 0, 9 * 60, 10 * 60 + 30), Slot("WE-1700", 2, 17 * 60, 18 * 60 + 30)),
-    rooms=(), activities=(), facilitators=(), participants=(),
-)
-SCHEDULE = Schedule("FEASIBLE", groups=(Group("g1", "choir", ("MO-0900", "WE-1700"), "r1", ("f1",), ("p1", "p2")),))
+from tests.support.meetings import SCENARIO, SCHEDULE
 
 
 def test_term_dates_inclusive_and_without_holidays() -> None:

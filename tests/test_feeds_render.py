@@ -15,7 +15,7 @@ from scheduler.services.feeds import EventText, render, vtimezone
 from scheduler.services.meetings import Meeting, MeetingChange, expand
 from solver.scenario import Center
 from tests import icaljs
-from tests.test_feeds_meetings import SCENARIO, SCHEDULE
+from tests.support.meetings import SCENARIO, SCHEDULE
 
 MADRID = ZoneInfo("Europe/Madrid")
 STAMP = dt.datetime(2027, 1, 1, 12, 0, tzinfo=dt.UTC)

@@ -29,8 +29,8 @@ from scheduler.models import (
 from scheduler.services import feed_tokens, swaps, term_settings, versions
 from scheduler.services.term import MeetingKey
 from tests.conftest import sign_in
-from tests.test_feeds_web import person, published_center
-from tests.test_swaps import ART1_JAN11, BEFORE_TERM
+from tests.support.feeds import person, published_center
+from tests.support.swaps_term import ART1_JAN11, BEFORE_TERM
 
 ART1_JAN25 = MeetingKey(dt.date(2027, 1, 25), "MO-0900", "art-1")
 TALK1_JAN12 = MeetingKey(dt.date(2027, 1, 12), "TU-0900", "talk-1")

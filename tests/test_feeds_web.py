@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 import re
@@ -18,35 +17,11 @@ from sqlalchemy import select
 from scheduler.extensions import db
 from scheduler.models import Activity, Facilitator, Participant, ScheduleVersion, VersionStatus
 from scheduler.services import feed_tokens, feeds, swaps, waitlist
-from scheduler.services.scenarios import import_scenario
 from scheduler.services.term import MeetingKey
-from solver import load_scenario
-from tests.support.swaps_term import ART1_JAN11, BEFORE_TERM, SCENARIO, SCHEDULE
-
-CANARY = "Zebulon Canary-7f3a"
-
-
-def published_center() -> ScheduleVersion:
-    scenario = copy.deepcopy(SCENARIO)
-    scenario["participants"].append({"id": "p2", "name": CANARY, "email": "canary@example.org",
-                                     "available": ["MO-0900", "MO-1100", "TU-0900"], "preferences": ["art"],
-                                     "max_groups": 1, "needs": [], "languages": ["es"]})
-    schedule = copy.deepcopy(SCHEDULE)
-    schedule["groups"][0]["members"] = ["p1", "p2"]
-    center = import_scenario(load_scenario(scenario))
-    db.session.flush()
-    version = ScheduleVersion(center_id=center.id, number=1, status=VersionStatus.PUBLISHED,
-                              published_at=BEFORE_TERM, solver_status="FEASIBLE", scenario=scenario,
-                              schedule=schedule)
-    db.session.add(version)
-    db.session.commit()
-    return version
-
-
-def person(model: type[Participant] | type[Facilitator], code: str) -> Any:
-    found = db.session.scalar(select(model).where(model.code == code))
-    assert found is not None
-    return found
+from tests.support.feeds import CANARY, person, published_center, swaps_center
+from tests.support.meetings import SCENARIO as TERM
+from tests.support.meetings import SCHEDULE as GROUPS
+from tests.support.swaps_term import ART1_JAN11, BEFORE_TERM
 
 
 @pytest.fixture
@@ -58,15 +33,6 @@ def tokens(app: Flask) -> dict[str, str]:
             result[code] = feed_tokens.issue(person(Facilitator, code))
         db.session.commit()
     return result
-
-
-def swaps_center(app: Flask) -> int:
-    from scheduler.services.scenarios import find_center
-
-    with app.app_context():
-        center = find_center("Swaps")
-        assert center is not None
-        return center.id
 
 
 def series_uid(app: Flask, group: str, slot: str) -> str:
@@ -254,8 +220,6 @@ def test_folding_never_splits_a_character() -> None:
     """Lines fold at 75 octets; a long label of accents, ñ and emoji must fold between characters."""
     from scheduler.services.feeds import EventText, render
     from scheduler.services.meetings import expand
-    from tests.test_feeds_meetings import SCENARIO as TERM
-    from tests.test_feeds_meetings import SCHEDULE as GROUPS
 
     label = "Sesión de acompañamiento emocional 🌻 para familias — pequeños pasos, grandes logros 💬🤝✨ ñandú"
     body = render(center_id=1, uid_secret=b"fold", name=label, tzid="Europe/Madrid",

@@ -104,8 +104,7 @@ def test_the_trade_list_offers_only_the_chosen_colleagues_meetings_one_can_take(
     from scheduler.extensions import db
     from scheduler.models import Facilitator
     from tests.conftest import sign_in
-    from tests.support.swaps_term import ART1_JAN11
-    from tests.test_swaps_web import meeting_data, setup_term
+    from tests.support.swaps_term import ART1_JAN11, meeting_data, setup_term
 
     cid = setup_term(app, make_coordinator)
     with app.app_context():

@@ -29,8 +29,8 @@ from scheduler.models import (
 from scheduler.services import accounts, feed_tokens, mail, notify, self_service, swaps, versions
 from scheduler.services.term import MeetingKey, term_state
 from tests.conftest import sign_in
-from tests.test_feeds_web import person, published_center
-from tests.test_swaps import BEFORE_TERM
+from tests.support.feeds import person, published_center
+from tests.support.swaps_term import BEFORE_TERM
 
 INJECTION = "Evil\r\nBEGIN:VEVENT\r\nUID:injected\r\nSUMMARY:Injected\r\nEND:VEVENT"
 HOSTILE = {

@@ -24,13 +24,12 @@ from scheduler.models import (
 from scheduler.services import swaps
 from scheduler.services.cover import eligible_colleagues, problems_taking
 from scheduler.services.term import MeetingKey, term_state
-from tests.support.swaps_term import (  # noqa: F401  (also read by modules not yet moved to it)
+from tests.support.swaps_term import (
     ART1_JAN11,
     ART1_JAN25,
     ART2_JAN11,
     BEFORE_TERM,
     SCENARIO,
-    SCHEDULE,
     TALK_JAN12,
     leaders,
     make_term,

@@ -31,8 +31,8 @@ from scheduler.services import feed_tokens, swaps
 from scheduler.services.term import MeetingKey, term_state
 from tests import icaljs
 from tests.conftest import sign_in
-from tests.test_feeds_web import person, published_center
-from tests.test_swaps import BEFORE_TERM
+from tests.support.feeds import person, published_center
+from tests.support.swaps_term import BEFORE_TERM
 
 MADRID = ZoneInfo("Europe/Madrid")
 ART1_JAN25 = MeetingKey(dt.date(2027, 1, 25), "MO-0900", "art-1")  # Ana; Pat and the canary; Room 1

@@ -12,37 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.models import Center, CenterRole, Facilitator, Membership, SwapRequest, SwapStatus, User
-from scheduler.services.accounts import hash_password
+from scheduler.models import Center, Facilitator, SwapRequest, SwapStatus
 from scheduler.services.term import term_state
-from tests.conftest import PASSWORD, sign_in
-from tests.support.swaps_term import ART1_JAN11, ART1_JAN25, make_term
-
-
-def facilitator_account(code: str, center_id: int) -> None:
-    facilitator = db.session.scalar(select(Facilitator).where(Facilitator.code == code,
-                                                              Facilitator.center_id == center_id))
-    assert facilitator is not None
-    user = User(email=f"{code}@staff.example.org", password_hash=hash_password(PASSWORD))
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(Membership(user_id=user.id, center_id=center_id, role=CenterRole.FACILITATOR))
-    facilitator.user_id = user.id
-
-
-def setup_term(app: Flask, make_coordinator: Callable[..., None]) -> int:
-    with app.app_context():
-        version = make_term()
-        for code in ("ana", "ben", "cruz"):
-            facilitator_account(code, version.center_id)
-        db.session.commit()
-        center_id = version.center_id
-    make_coordinator("coord@example.org", "Swaps")
-    return center_id
-
-
-def meeting_data(key: object, **extra: str) -> dict[str, str]:
-    return {"group": key.group, "slot": key.slot, "date": key.date.isoformat(), **extra}  # type: ignore[attr-defined]
+from tests.conftest import sign_in
+from tests.support.swaps_term import ART1_JAN11, ART1_JAN25, meeting_data, setup_term
 
 
 def test_ask_accept_and_see_it_everywhere(app: Flask, client: FlaskClient,

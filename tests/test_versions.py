@@ -108,7 +108,7 @@ def test_unknown_version_is_404(client: FlaskClient, north: int) -> None:
 def test_the_typed_reading_follows_a_rewritten_snapshot_and_reads_text_todays_rules_refuse(app: Flask) -> None:
     """Erasing a participant rewrites the snapshots: the typed reading must not keep the old name; and a
     snapshot holding text today's rules refuse (a line break) is still read (the outputs escape it)."""
-    from tests.test_feeds_web import published_center
+    from tests.support.feeds import published_center
 
     with app.app_context():
         version = published_center()

@@ -1,19 +1,24 @@
 """A small published term for swaps, cover, notices and the access matrix: two Mondays and three
-Tuesdays, five facilitators who differ in one thing each, one participant, three groups."""
+Tuesdays, five facilitators who differ in one thing each, one participant, three groups; and the
+same term with accounts for Ana, Ben and Cruz and a coordinator, for the pages."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.models import Facilitator, ScheduleVersion, VersionStatus
+from scheduler.models import CenterRole, Facilitator, Membership, ScheduleVersion, User, VersionStatus
+from scheduler.services.accounts import hash_password
 from scheduler.services.scenarios import import_scenario
 from scheduler.services.term import MeetingKey, term_state
 from solver import load_scenario
+from tests.conftest import PASSWORD
 
 # Mondays in term: 2027-01-11, 18, 25; the 18th is a holiday. Tuesdays: 12, 19, 26.
 SCENARIO: dict[str, Any] = {
@@ -88,3 +93,29 @@ def person(code: str) -> Facilitator:
 
 def leaders(version: ScheduleVersion, key: MeetingKey) -> tuple[str, ...]:
     return term_state(version).by_key[key].facilitators
+
+
+def facilitator_account(code: str, center_id: int) -> None:
+    facilitator = db.session.scalar(select(Facilitator).where(Facilitator.code == code,
+                                                              Facilitator.center_id == center_id))
+    assert facilitator is not None
+    user = User(email=f"{code}@staff.example.org", password_hash=hash_password(PASSWORD))
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(Membership(user_id=user.id, center_id=center_id, role=CenterRole.FACILITATOR))
+    facilitator.user_id = user.id
+
+
+def setup_term(app: Flask, make_coordinator: Callable[..., None]) -> int:
+    with app.app_context():
+        version = make_term()
+        for code in ("ana", "ben", "cruz"):
+            facilitator_account(code, version.center_id)
+        db.session.commit()
+        center_id = version.center_id
+    make_coordinator("coord@example.org", "Swaps")
+    return center_id
+
+
+def meeting_data(key: object, **extra: str) -> dict[str, str]:
+    return {"group": key.group, "slot": key.slot, "date": key.date.isoformat(), **extra}  # type: ignore[attr-defined]
