@@ -35,7 +35,6 @@ NOT_YET_MOVED = {
     ("test_sessions.py", "tests.test_csrf_and_safe_methods"),
     ("test_translation_coverage.py", "tests.test_access_matrix"),
     ("test_two_workers.py", "tests.test_ratelimit"),
-    ("test_waitlist_web.py", "tests.test_waitlist"),
 }
 
 

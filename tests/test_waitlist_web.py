@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from scheduler.extensions import db
 from scheduler.services.term import term_state
 from tests.conftest import sign_in
-from tests.test_waitlist import LATER, make_version
+from tests.support.waitlist import LATER, make_version
 
 
 def setup(app: Flask, make_coordinator: Callable[..., None]) -> tuple[int, int]:
