@@ -102,6 +102,24 @@ def test_a_new_group_within_the_activitys_limit_leaves_the_scenario_as_it_is() -
     assert opened[0].scenario == sc
 
 
+@pytest.mark.parametrize(("f3_sessions", "leaders"), [(0, []), (1, [("f3",)])])
+def test_a_new_group_is_led_only_by_a_facilitator_with_the_skill_and_a_session_to_spare(
+        f3_sessions: int, leaders: list[tuple[str, ...]]) -> None:
+    # f1 leads the one group and has no session left; f2 lacks the skill; f3 has it, and maybe a session.
+    skilled: dict[str, Any] = {"skills": ["art"], "max_sessions_per_week": 1}
+    sc = scenario(activity={"max_groups": 2, "max_size": 2, "required_skills": ["art"]}, rooms=rooms(2),
+                  facilitators=[{**f, **extra} for f, extra in zip(facilitators(3), [
+                      skilled, {"skills": []}, {**skilled, "max_sessions_per_week": f3_sessions}], strict=True)],
+                  participants=[person("p1", ["a1"], ["MO"]), person("p2", ["a1"], ["MO"]),
+                                person("p3", ["a1"], ["TU"])])
+    schedule = built(sc, [Group("a1-1", "a1", ("MO",), "r1", ("f1",), ("p1", "p2"))])
+
+    suggestions = suggest(sc, schedule)
+
+    assert_sound(sc, schedule, suggestions)
+    assert [s.change.facilitators for s in suggestions if s.change.kind == "open_group"] == leaders
+
+
 def test_a_new_group_needs_the_activitys_minimum_size_from_the_left_out_alone() -> None:
     # Two are left out but a group needs three: nobody already seated is moved in to make up the number.
     sc = scenario(activity={"max_groups": 2, "min_size": 3}, facilitators=facilitators(2), rooms=rooms(2),
