@@ -252,6 +252,20 @@ def test_a_suggestion_the_data_has_moved_past_is_refused(app: Flask, client: Fla
     assert data_of(app, seat) == before and jobs(app, seat) == []
 
 
+def test_a_change_elsewhere_in_the_data_leaves_the_suggestion_standing(
+        app: Flask, client: FlaskClient, seat: int) -> None:
+    key = suggestion_forms(client.get(f"/centers/{seat}/schedule/versions/1/suggestions").get_data(as_text=True))[0][0]
+    with app.app_context():  # found again on today's data, the same change still seats Dana
+        center = db.session.get(Center, seat)
+        assert center is not None
+        assert planning.save_item(center, "participants", "p1", {"email": "ana.ruiz@example.org"}).ok
+        db.session.commit()
+    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
+    assert response.status_code == 302
+    assert data_of(app, seat)["activities"][0]["max_size"] == 4
+    settle(app)
+
+
 def test_while_a_build_runs_nothing_is_tried(app: Flask, client: FlaskClient, seat: int) -> None:
     key = suggestion_forms(client.get(f"/centers/{seat}/schedule/versions/1/suggestions").get_data(as_text=True))[0][0]
     with app.app_context():

@@ -249,7 +249,7 @@ def _current_suggestion(center: Center, version: ScheduleVersion, key: str) -> t
     # Typed, so the same data however its file would be written; the center's name does not count.
     renamed = dataclasses.replace(now.center, name=data.scenario.center.name)
     if dataclasses.replace(now, center=renamed) == data.scenario:
-        return now, offered
+        return data.scenario, offered
     try:
         again = _compute(now, data.schedule)
     except Exception:  # the version's schedule no longer fits today's data (someone removed, a slot gone)
