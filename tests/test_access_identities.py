@@ -25,7 +25,7 @@ from scheduler.models import CenterRole, Facilitator, Membership, RoleInvitation
 from scheduler.services import staff_invitations
 from tests import rows
 from tests.conftest import sign_in
-from tests.test_access_matrix import ROUTES, World, build_world, category, fast_passwords, url
+from tests.support.access import ROUTES, World, build_world, category, fast_passwords, url
 
 __all__ = ["fast_passwords"]  # the fixture, used by name below
 

@@ -18,8 +18,8 @@ from scheduler.extensions import db
 from scheduler.models import ApiKeyScope, Center, JobStatus, ScheduleVersion, SolveJob, VersionStatus
 from scheduler.services import api_keys
 from tests import rows
+from tests.support.access import API_BLUEPRINTS
 from tests.support.swaps_term import SCENARIO, SCHEDULE, make_term
-from tests.test_access_matrix import API_BLUEPRINTS
 
 # Items only center A has, one per section, with words found nowhere else.
 A_ONLY = {"slots": {"id": "WE-0900", "day": "WE", "start": "09:00", "end": "10:30"},

@@ -5,7 +5,6 @@ checked without anyone remembering to add it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from flask.testing import FlaskClient
 
 from tests import rows
 from tests.conftest import PASSWORD, make_app
-from tests.test_access_matrix import (
+from tests.support.access import (
     ROUTES,
     TOKEN,
     World,
@@ -27,16 +26,7 @@ from tests.test_access_matrix import (
     settle,
     target_for,
 )
-
-CSRF_REFUSAL = "The form had expired or came from another site."
-
-
-def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
-    page = client.get(path, follow_redirects=True).get_data(as_text=True)
-    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', page)
-    found = re.search(r'value="([^"]+)"', field.group(0)) if field else None
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
+from tests.support.csrf import CSRF_REFUSAL, csrf_token
 
 
 def signed_in(app: Flask, email: str) -> FlaskClient:

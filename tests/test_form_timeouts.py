@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from scheduler.views import auth
 from tests.conftest import PASSWORD, make_app
-from tests.test_translation_coverage import participant_link
+from tests.support.links import link_for
 
 HOURS = 3600
 
@@ -47,7 +47,7 @@ def test_a_participants_page_left_open_for_hours_still_saves(csrf_app: Flask, ma
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     make_center("North")
     client = csrf_app.test_client()
-    link = participant_link(csrf_app)
+    link = link_for(csrf_app)
     token = csrf_token(client.get(link).get_data(as_text=True))
     later(monkeypatch, 5 * HOURS)  # the page stayed open all afternoon
     response = client.post(link, data={"csrf_token": token, "rank-act1": "1"}, follow_redirects=True)

@@ -43,7 +43,7 @@ from scheduler.services.monitoring import outcomes
 from scheduler.services.term import term_state
 from scheduler.views.monitoring import outcomes as outcome_views
 from tests.conftest import PASSWORD, sign_in
-from tests.test_access_matrix import ROUTES, build_world, category, url
+from tests.support.access import ROUTES, build_world, category, url
 
 FAST = settings(derandomize=True, database=None, deadline=None, print_blob=False,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from scheduler.extensions import db
 from scheduler.models import AuditEntry, OutboxMessage, Participant, User
 from tests.conftest import PASSWORD, sign_in
-from tests.test_translation_coverage import participant_link
+from tests.support.links import link_for
 
 
 def test_language_choice_is_remembered_and_redirects_only_within_the_site(client: FlaskClient) -> None:
@@ -81,7 +81,7 @@ def north(make_center: Callable[..., int], make_coordinator: Callable[..., None]
 
 def test_a_participant_who_chooses_spanish_on_their_page_gets_spanish_emails(
         app: Flask, client: FlaskClient, north: int) -> None:
-    link = participant_link(app)
+    link = link_for(app)
     assert participant_row(app).locale is None
     response = client.post(f"{link}/language", data={"locale": "es"})
     assert response.status_code == 302 and response.headers["Location"] == link
@@ -106,7 +106,7 @@ def test_a_participant_who_chooses_spanish_on_their_page_gets_spanish_emails(
 
 def test_a_participants_language_choice_refuses_unknown_codes_and_wrong_links(
         app: Flask, client: FlaskClient, north: int, counts: Callable[[], dict[str, int]]) -> None:
-    link = participant_link(app)
+    link = link_for(app)
     client.post(f"{link}/language", data={"locale": "es"})
     assert client.post(f"{link}/language", data={"locale": "xx"}).status_code == 302
     assert participant_row(app).locale == "es"  # an unknown code changes nothing
@@ -207,7 +207,7 @@ def test_a_staff_members_language_is_kept_on_the_account(app: Flask, client: Fla
 
 def test_a_participant_form_sent_without_the_language_leaves_it_alone(app: Flask, client: FlaskClient,
                                                                       north: int) -> None:
-    link = participant_link(app)
+    link = link_for(app)
     client.post(f"{link}/language", data={"locale": "es"})
     sign_in(client, "ana@example.org")
     fields = {"name": "Pat One", "email": "p1@example.org", "max_groups": "1", "languages": "", "needs": ""}
@@ -217,7 +217,7 @@ def test_a_participant_form_sent_without_the_language_leaves_it_alone(app: Flask
 
 def test_a_participants_calendar_follows_the_language_chosen_on_their_page(
         app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]) -> None:
-    from tests.test_access_matrix import build_world
+    from tests.support.access import build_world
 
     world = build_world(app, make_coordinator)
     feed = f"/feeds/{world.secrets['a-feed']}.ics"

@@ -3,7 +3,6 @@ and the follow-ups a coordinator records (leaving the group frees the seat for t
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 
@@ -13,7 +12,6 @@ from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import (
-    AttendanceStatus,
     AuditEntry,
     Center,
     FollowUp,
@@ -25,36 +23,8 @@ from scheduler.models import (
 from scheduler.services.monitoring import attendance, followup
 from scheduler.services.term import term_state
 from tests.conftest import sign_in
-from tests.support.swaps_term import SCENARIO, make_term
-from tests.test_access_matrix import fast_passwords  # noqa: F401  (a fixture)
-from tests.test_monitoring_register import PEOPLE
-
-P, E, N, L = (AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED, AttendanceStatus.NO_SHOW,
-              AttendanceStatus.LATE_CANCEL)
-# art-1 meets on Mondays: Jan 11, (18 is a holiday), 25, Feb 1, 8, 15.
-MONDAYS = [dt.date(2027, 1, 11), dt.date(2027, 1, 25), dt.date(2027, 2, 1), dt.date(2027, 2, 8),
-           dt.date(2027, 2, 15)]
-
-
-def long_term() -> ScheduleVersion:
-    scenario = copy.deepcopy(SCENARIO)
-    scenario["center"]["term_end"] = "2027-02-19"
-    scenario["participants"] += copy.deepcopy(PEOPLE)
-    scenario["activities"][0]["min_size"] = 2
-    version = make_term(scenario)
-    version.scenario = scenario
-    version.schedule = {**version.schedule, "groups": [
-        {**g, "members": ["p1", "p2", "p3"]} if g["id"] == "art-1" else g for g in version.schedule["groups"]]}
-    db.session.commit()
-    return version
-
-
-def take(version: ScheduleVersion, day: dt.date, **statuses: AttendanceStatus) -> None:
-    state = term_state(version)
-    meeting = next(m for m in state.meetings if m.group_id == "art-1" and m.date == day)
-    attendance.save_register(state, meeting, [attendance.Entry(code, status) for code, status in statuses.items()],
-                             None)
-    db.session.commit()
+from tests.support.access import fast_passwords  # noqa: F401  (a fixture)
+from tests.support.monitoring import MONDAYS, E, L, N, P, long_term, take
 
 
 def risky(version: ScheduleVersion, today: dt.date = MONDAYS[-1]) -> dict[str, tuple[str, ...]]:

@@ -17,7 +17,7 @@ from scheduler.services.monitoring import outcomes
 from scheduler.services.versions import current_published
 from scheduler.views.monitoring import outcomes as outcome_views
 from tests.conftest import sign_in
-from tests.test_monitoring_reminders import make_monitoring_term, participant
+from tests.support.monitoring import make_monitoring_term, participant
 
 ANSWERS = {"satisfied": "6", "worthwhile": "7", "happy": "5", "anxious": "4"}
 

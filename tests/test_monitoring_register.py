@@ -18,20 +18,17 @@ from scheduler.services import swaps
 from scheduler.services.monitoring import attendance
 from scheduler.services.term import term_state
 from tests.conftest import sign_in
+from tests.support.access import fast_passwords, staff_account  # noqa: F401  (a fixture)
+from tests.support.monitoring import ART_MEMBERS
 from tests.support.swaps_term import ART1_JAN11, ART1_JAN25, BEFORE_TERM, SCENARIO, make_term, person
-from tests.test_access_matrix import fast_passwords, staff_account  # noqa: F401  (a fixture)
 
-# Three members in Ana's art-1 (Mondays 09:00): p1 Pat, p2 Quinn, p3 Rosa.
-PEOPLE = [{"id": code, "name": name, "email": "", "available": ["MO-0900", "MO-1100", "TU-0900"],
-           "preferences": ["art"], "max_groups": 2, "needs": [], "languages": ["es"]}
-          for code, name in (("p2", "Quinn"), ("p3", "Rosa"))]
 REGISTER = "/centers/{center}/register/art-1/MO-0900/{day}"
 CORRECT = "/centers/{center}/attendance/art-1/MO-0900/{day}"
 
 
 def register_term() -> ScheduleVersion:
     scenario = copy.deepcopy(SCENARIO)
-    scenario["participants"] += copy.deepcopy(PEOPLE)
+    scenario["participants"] += copy.deepcopy(ART_MEMBERS)
     version = make_term(scenario)
     version.schedule = {**version.schedule, "groups": [
         {**g, "members": ["p1", "p2", "p3"]} if g["id"] == "art-1" else g for g in version.schedule["groups"]]}

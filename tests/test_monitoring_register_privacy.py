@@ -24,7 +24,7 @@ from scheduler.models import (
 from scheduler.services import privacy
 from scheduler.services.monitoring import attendance, followup, retention
 from scheduler.services.term import term_state
-from tests.test_monitoring_followup import MONDAYS, N, P, long_term, take
+from tests.support.monitoring import MONDAYS, N, P, long_term, take
 
 
 def with_history(version: ScheduleVersion) -> None:

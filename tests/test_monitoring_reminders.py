@@ -3,9 +3,7 @@ never naming a discreet activity, in the person's language."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -23,52 +21,10 @@ from scheduler.models import (
     ReminderChoice,
     ReminderSent,
     ScheduleVersion,
-    VersionStatus,
 )
 from scheduler.services import accounts
 from scheduler.services.monitoring import reminders, sms
-from scheduler.services.scenarios import import_scenario
-from solver import load_scenario
-from tests.support.swaps_term import BEFORE_TERM, SCENARIO, SCHEDULE
-
-# Term 2027-01-11 .. 01-27 (Europe/Madrid), holiday 01-18. art-1 meets on Mondays at 09:00,
-# talk-1 on Tuesdays at 09:00.
-PEOPLE = [("p1", "Pat One", "p1@example.org", None), ("p2", "Paz Two", "p2@example.org", "es"),
-          ("p3", "Pia Three", "p3@example.org", None), ("p4", "Poe Four", "", None)]
-
-
-def monitoring_scenario(name: str = "Swaps") -> tuple[dict[str, Any], dict[str, Any]]:
-    scenario = copy.deepcopy(SCENARIO)
-    scenario["center"]["name"] = name
-    template = scenario["participants"][0]
-    scenario["participants"] = [template | {"id": code, "name": name, "email": email}
-                                for code, name, email, _locale in PEOPLE]
-    schedule = copy.deepcopy(SCHEDULE)
-    members = {"art-1": ["p1", "p2", "p3"], "art-2": [], "talk-1": ["p1", "p4"]}
-    schedule["groups"] = [{**g, "members": members[g["id"]]} for g in schedule["groups"]]
-    return scenario, schedule
-
-
-def make_monitoring_term(name: str = "Swaps") -> ScheduleVersion:
-    scenario, schedule = monitoring_scenario(name)
-    center = import_scenario(load_scenario(copy.deepcopy(scenario)))
-    db.session.flush()
-    for person in center.participants:
-        person.locale = next(locale for code, _n, _e, locale in PEOPLE if code == person.code)
-    version = ScheduleVersion(center_id=center.id, number=1, status=VersionStatus.PUBLISHED,
-                              published_at=BEFORE_TERM, solver_status="FEASIBLE", objective=1, bound=1,
-                              scenario=scenario, schedule=schedule)
-    db.session.add(version)
-    db.session.commit()
-    return version
-
-
-def participant(code: str, center_id: int | None = None) -> Participant:
-    found = db.session.scalar(select(Participant).where(Participant.code == code).order_by(Participant.id.desc())
-                              if center_id is None else
-                              select(Participant).where(Participant.code == code, Participant.center_id == center_id))
-    assert found is not None
-    return found
+from tests.support.monitoring import make_monitoring_term, participant
 
 
 def at(day: int, hour: int = 18) -> dt.datetime:

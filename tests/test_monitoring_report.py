@@ -26,7 +26,7 @@ from scheduler.models import (
 from scheduler.models.monitoring import AttendanceMark, AttendanceStatus
 from scheduler.services.monitoring import report as svc
 from tests.conftest import sign_in
-from tests.test_monitoring_reminders import make_monitoring_term, participant
+from tests.support.monitoring import make_monitoring_term, participant
 
 P, E, N, L = (AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED, AttendanceStatus.NO_SHOW,
               AttendanceStatus.LATE_CANCEL)

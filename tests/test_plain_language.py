@@ -30,17 +30,10 @@ from scheduler.services import self_service as answers_svc
 from scheduler.services.term import term_state
 from scheduler.services.versions import current_published
 from tests.conftest import sign_in
+from tests.support.access import build_world
+from tests.support.links import link_for, welcome_link
 from tests.support.swaps_term import ART1_JAN25, BEFORE_TERM
-from tests.test_access_matrix import build_world
-from tests.test_translation_coverage import (
-    HOLE,
-    NUMBERS_AND_DATES,
-    DataWords,
-    data_words,
-    participant_link,
-    visible_texts,
-    welcome_link,
-)
+from tests.support.translation import HOLE, NUMBERS_AND_DATES, DataWords, data_words, visible_texts
 
 JARGON = re.compile(
     r"solver|cp-sat|roster|scenario|objective|constraint|optimi|algorithm"
@@ -66,7 +59,7 @@ def set_language(client: FlaskClient, locale: str) -> None:
 
 def participant_pages(app: Flask, client: FlaskClient, ids: dict[str, Any]) -> dict[str, str]:
     pages: dict[str, str] = {}
-    link = participant_link(app)
+    link = link_for(app)
     pages["personal page"] = client.get(link).get_data(as_text=True)
     client.post(f"{link}/calendar")
     pages["personal page with a calendar link"] = client.get(link).get_data(as_text=True)

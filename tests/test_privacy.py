@@ -35,7 +35,7 @@ from scheduler.models import (
 )
 from scheduler.services import accounts, feed_tokens, mail
 from tests.conftest import sign_in
-from tests.test_access_matrix import fast_passwords  # noqa: F401  (a fixture)
+from tests.support.access import fast_passwords  # noqa: F401  (a fixture)
 
 
 def setup(app: Flask, make_center: Callable[..., int], make_coordinator: Callable[..., None]) -> tuple[int, str]:
@@ -264,7 +264,7 @@ QUERIES = {"schedules.compare": "?a=1&b=1",
 
 def test_every_coordinator_page_showing_a_persons_data_logs_one_view(
         app: Flask, make_coordinator: Callable[..., None], fast_passwords: None) -> None:  # noqa: F811
-    from tests.test_access_matrix import PERSON_A, PERSON_B, ROUTES, build_world, category, route_id, url
+    from tests.support.access import PERSON_A, PERSON_B, ROUTES, build_world, category, route_id, url
 
     world = build_world(app, make_coordinator)
     with app.app_context():
@@ -315,7 +315,7 @@ def test_the_log_of_views_names_who_looked_at_what_without_copying_it(
 
 def test_a_facilitators_own_page_with_their_groups_members_logs_one_view(
         app: Flask, make_coordinator: Callable[..., None], fast_passwords: None) -> None:  # noqa: F811
-    from tests.test_access_matrix import build_world
+    from tests.support.access import build_world
 
     world = build_world(app, make_coordinator)
     client = app.test_client()

@@ -181,7 +181,7 @@ def test_a_session_from_before_sign_in_is_worth_nothing_after_it(
     someone's browser. After that person signs in, the planted cookie still signs nobody in, what the
     attacker put in the session is gone, and the form token that came with it no longer works."""
     from tests.conftest import make_app
-    from tests.test_csrf_and_safe_methods import CSRF_REFUSAL, csrf_token
+    from tests.support.csrf import CSRF_REFUSAL, csrf_token
 
     strict = make_app(database_url, tmp_path / "strict", WTF_CSRF_ENABLED=True)
     attacker = strict.test_client()

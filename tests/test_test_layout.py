@@ -13,27 +13,9 @@ TESTS = Path(__file__).resolve().parent
 
 # (importing module under tests/, imported test module): to move into tests/support/, then delete here.
 NOT_YET_MOVED = {
-    ("test_access_identities.py", "tests.test_access_matrix"),
-    ("test_api_access.py", "tests.test_access_matrix"),
-    ("test_csrf_and_safe_methods.py", "tests.test_access_matrix"),
     ("test_deploy_guide.py", "tests.test_faults"),
-    ("test_form_timeouts.py", "tests.test_translation_coverage"),
-    ("test_hostile_input.py", "tests.test_access_matrix"),
     ("test_identity_gunicorn.py", "tests.test_two_workers"),
-    ("test_language.py", "tests.test_access_matrix"),
-    ("test_language.py", "tests.test_translation_coverage"),
-    ("test_monitoring_followup.py", "tests.test_access_matrix"),
-    ("test_monitoring_followup.py", "tests.test_monitoring_register"),
-    ("test_monitoring_outcomes.py", "tests.test_monitoring_reminders"),
-    ("test_monitoring_register.py", "tests.test_access_matrix"),
-    ("test_monitoring_register_privacy.py", "tests.test_monitoring_followup"),
-    ("test_monitoring_report.py", "tests.test_monitoring_reminders"),
     ("test_outside_attack.py", "tests.test_two_workers"),
-    ("test_plain_language.py", "tests.test_access_matrix"),
-    ("test_plain_language.py", "tests.test_translation_coverage"),
-    ("test_privacy.py", "tests.test_access_matrix"),
-    ("test_sessions.py", "tests.test_csrf_and_safe_methods"),
-    ("test_translation_coverage.py", "tests.test_access_matrix"),
     ("test_two_workers.py", "tests.test_ratelimit"),
 }
 

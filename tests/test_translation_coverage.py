@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
-from html.parser import HTMLParser
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Enum, select
+from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.models import Participant, ScheduleVersion, User, VersionStatus
-from scheduler.services import accounts, staff_invitations
+from scheduler.models import ScheduleVersion, VersionStatus
 from tests.conftest import sign_in
-from tests.test_access_matrix import FACILITATOR, PUBLIC, ROUTES, SIGNED_IN, TOKEN, build_world
+from tests.support.access import FACILITATOR, PUBLIC, ROUTES, SIGNED_IN, TOKEN, build_world
+from tests.support.links import link_for, welcome_link
+from tests.support.translation import HOLE, NUMBERS_AND_DATES, DataWords, data_words, visible_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "scheduler" / "translations"
@@ -160,51 +160,6 @@ ENGLISH_WORDS = frozenset(_ENGLISH.split())
 # Proper nouns and fixed names that are right in any language (none today: add one with its reason).
 ALLOWED_ENGLISH: frozenset[str] = frozenset()
 
-SKIPPED_TAGS = {"script", "style", "code", "kbd", "samp", "pre", "textarea"}
-READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
-NUMBERS_AND_DATES = re.compile(
-    r"\S+@\S+|https?://\S+|/\S*|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b|[-+]?\d+(?:[.,]\d+)*\s*%?")
-
-
-class VisibleText(HTMLParser):
-    """The text a person sees or hears on a page: text nodes outside scripts, styles and code, and the
-    attributes read aloud or shown on hover."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []
-        self._skipping: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for name in READ_ATTRIBUTES:
-            if values.get(name):
-                self.texts.append(values[name] or "")
-        if tag == "input" and values.get("type") in {"submit", "button", "reset"} and values.get("value"):
-            self.texts.append(values["value"] or "")
-        if tag in SKIPPED_TAGS:
-            self._skipping.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skipping and self._skipping[-1] == tag:
-            self._skipping.pop()
-
-    def handle_data(self, data: str) -> None:
-        text = " ".join(data.split())
-        if text and not self._skipping:
-            self.texts.append(text)
-
-
-def visible_texts(html: str) -> list[str]:
-    parser = VisibleText()
-    parser.feed(html)
-    parser.close()
-    return parser.texts
-
-
-HOLE = "\0"
-
-
 def skeleton(text: str) -> str:
     """The words of a text with every filled-in part (a placeholder, or data, a number, a date) as one
     hole: a message and the text it became on a page have the same skeleton."""
@@ -221,42 +176,6 @@ def untranslated_skeletons() -> dict[str, str]:
             if msgid and msgstr != msgid and re.search(r"[A-Za-z]{2}", PLACEHOLDER.sub("", msgid)):
                 found[skeleton(PLACEHOLDER.sub(HOLE, msgid))] = msgid
     return found
-
-
-class DataWords:
-    """What people typed in, read from every row: it is shown as typed, in whatever language."""
-
-    def __init__(self, values: Iterable[str]) -> None:
-        usable = sorted({v.strip() for v in values if v and v.strip()}, key=len, reverse=True)
-        self.pattern = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in usable)) if usable else None
-
-    def remove(self, text: str) -> str:
-        return self.pattern.sub(HOLE, text) if self.pattern else text
-
-
-def strings_in(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings_in(key)
-            yield from strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings_in(item)
-
-
-def data_words(app: Flask) -> DataWords:
-    """Every string stored in the database, except the enumerations (statuses and kinds are the
-    code's words, shown through translated labels) and messages the code wrote."""
-    values: list[str] = []
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            columns = [c for c in table.columns if not isinstance(c.type, Enum)
-                       and f"{table.name}.{c.name}" not in {"solve_jobs.message", "outbox_messages.error"}]
-            for row in db.session.execute(select(*columns)):
-                values.extend(strings_in(list(row)))
-    return DataWords(values)
 
 
 def english_left(texts: Iterable[str], data: DataWords) -> list[str]:
@@ -343,28 +262,6 @@ def world(app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]
     return ids
 
 
-def participant_link(app: Flask, code: str = "p1") -> str:
-    with app.app_context():
-        participant = db.session.scalar(select(Participant).where(Participant.code == code))
-        assert participant is not None
-        token = accounts.issue_participant_link(participant)
-        db.session.commit()
-        return f"/p/{token}"
-
-
-def welcome_link(app: Flask) -> str:
-    with app.app_context():
-        email = "new-facilitator@staff.example.org"
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(email=email, password_hash="!")
-            db.session.add(user)
-            db.session.commit()
-        token = staff_invitations.issue_welcome_link(user)
-        db.session.commit()
-        return f"/welcome/{token}"
-
-
 def read_pages(client: FlaskClient, urls: Iterable[str]) -> dict[str, str]:
     pages = {}
     for target in urls:
@@ -396,7 +293,7 @@ def facilitator_pages(app: Flask, client: FlaskClient, ids: dict[str, Any]) -> d
 def public_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     in_spanish(client)
     client.post("/sign-out")  # the language chosen is kept; "you are signed out" shows in it
-    return read_pages(client, ["/sign-in", participant_link(app), "/p/not-a-real-token", welcome_link(app)])
+    return read_pages(client, ["/sign-in", link_for(app), "/p/not-a-real-token", welcome_link(app)])
 
 
 def assert_spanish(app: Flask, pages: dict[str, str]) -> None:
