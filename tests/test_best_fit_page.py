@@ -14,7 +14,7 @@ from scheduler.models import ScheduleVersion
 from scheduler.services.term import term_state
 from tests.conftest import sign_in
 from tests.support.access import staff_account
-from tests.test_waitlist import LATER, make_version
+from tests.support.waitlist import LATER, make_version
 
 
 def setup(app: Flask, make_coordinator: Callable[..., None]) -> tuple[int, int]:
