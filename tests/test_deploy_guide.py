@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.conftest import make_app
-from tests.test_faults import RedisServer, free_port, wait_for
+from tests.support.servers import RedisServer, free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "deploy.md"

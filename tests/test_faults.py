@@ -13,13 +13,12 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from scheduler.services.scenarios import import_scenario
 from scheduler.services.solving import WORKER_BEACON_TTL_S
 from solver import read_scenario_file
 from tests.conftest import PASSWORD, make_app, scenario_path
+from tests.support.servers import RedisServer, free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -44,54 +44,6 @@ FIGURES: dict[str, str] = {}
 
 if shutil.which("redis-server") is None:  # pragma: no cover - the machine has it; say so where it does not
     pytestmark = pytest.mark.skip(reason="redis-server is not installed (apt-get install redis-server)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float, every: float = 0.1) -> float:
-    """Seconds until ``check()`` held; fails the test after ``timeout``."""
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(every)
-    return time.monotonic() - started
-
-
-class RedisServer:
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for("redis-server up", self.answers, 10)
-
-    def answers(self) -> bool:
-        from redis import Redis
-        from redis.exceptions import RedisError
-
-        try:
-            return bool(Redis.from_url(self.url, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
-        except RedisError:
-            return False
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(5)
-
-    def signal(self, sig: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(sig)
 
 
 class Database:

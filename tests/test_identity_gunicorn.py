@@ -16,7 +16,7 @@ from scheduler.extensions import db
 from scheduler.models import CenterRole, Facilitator, OutboxMessage, User
 from scheduler.services import accounts, two_factor
 from tests.conftest import PASSWORD
-from tests.test_two_workers import Browser, Server, gunicorn, redis_url
+from tests.support.servers import Browser, Server, gunicorn, redis_url
 
 __all__ = ["gunicorn", "redis_url"]  # fixtures, used by name below
 

@@ -20,7 +20,7 @@ from scheduler.extensions import db
 from scheduler.models import OutboxMessage
 from scheduler.services import accounts
 from tests.conftest import PASSWORD, sign_in
-from tests.test_two_workers import Browser, Server, gunicorn, redis_url
+from tests.support.servers import Browser, Server, gunicorn, redis_url
 
 __all__ = ["gunicorn", "redis_url"]  # fixtures, used by name below
 

@@ -4,7 +4,6 @@ others), and with Redis the counts are shared by every app server."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from flask.testing import FlaskClient
 from scheduler import ratelimit
 from scheduler.services import accounts, sign_in_limits
 from tests.conftest import PASSWORD, make_app
+from tests.support.servers import redis_url_or_skip
 
 ANA = "ana@example.org"
 WINDOW = sign_in_limits.CLIENT_LIMIT[1]
@@ -143,24 +143,8 @@ def test_guessing_tokens_is_slowed_but_real_links_keep_working(app: Flask, clien
     assert client.get("/p/another-guess").status_code == 429
 
 
-def _redis_url_or_skip() -> str:
-    """The Redis to test against. It is required (a failure, not a skip) when CI runs or when
-    TEST_REDIS_URL names one: .ci/run checks that Redis answers and sets TEST_REDIS_URL."""
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        Redis.from_url(url, socket_connect_timeout=2).ping()
-    except RedisConnectionError:
-        if os.environ.get("CI") or "TEST_REDIS_URL" in os.environ:
-            pytest.fail(f"Redis is not reachable at {url}; the shared rate limits must be tested")
-        pytest.skip(f"Redis is not reachable at {url}")
-    return url
-
-
 def test_with_redis_the_counts_are_shared_between_app_servers(database_url: str, tmp_path: Path) -> None:
-    url = _redis_url_or_skip()
+    url = redis_url_or_skip()
     first = make_app(database_url, tmp_path / "a", REDIS_URL=url)
     second = make_app(database_url, tmp_path / "b", REDIS_URL=url)
     key = secrets.token_hex(8)
@@ -183,7 +167,7 @@ def test_with_redis_the_counts_are_shared_between_app_servers(database_url: str,
 def test_with_redis_wrong_passwords_on_one_server_count_on_the_other(
         database_url: str, tmp_path: Path, make_center: Callable[..., int], make_coordinator: Callable[..., None],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    url = _redis_url_or_skip()
+    url = redis_url_or_skip()
     make_center("North")
     make_coordinator(ANA, "North")
     email = ANA

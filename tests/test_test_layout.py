@@ -13,10 +13,6 @@ TESTS = Path(__file__).resolve().parent
 
 # (importing module under tests/, imported test module): to move into tests/support/, then delete here.
 NOT_YET_MOVED = {
-    ("test_deploy_guide.py", "tests.test_faults"),
-    ("test_identity_gunicorn.py", "tests.test_two_workers"),
-    ("test_outside_attack.py", "tests.test_two_workers"),
-    ("test_two_workers.py", "tests.test_ratelimit"),
 }
 
 
