@@ -1,8 +1,5 @@
 """Test modules do not import each other: shared helpers live in non-test modules (tests/support/,
-tests/rows.py, tests/conftest.py), so running one test file never runs, or depends on, another.
-
-Moving them out is under way: the imports below were there when this check arrived. The list may only
-shrink: a new test module that imports another fails here, naming the import."""
+tests/rows.py, tests/conftest.py), so running one test file never runs, or depends on, another."""
 
 from __future__ import annotations
 
@@ -10,10 +7,6 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-
-# (importing module under tests/, imported test module): to move into tests/support/, then delete here.
-NOT_YET_MOVED = {
-}
 
 
 def imported_test_modules(path: Path) -> set[str]:
@@ -30,11 +23,10 @@ def imported_test_modules(path: Path) -> set[str]:
     return found
 
 
-def test_no_test_module_imports_another_beyond_those_not_yet_moved() -> None:
-    new = sorted((str(path.relative_to(TESTS)), module) for path in TESTS.rglob("*.py")
-                 for module in imported_test_modules(path)
-                 if (str(path.relative_to(TESTS)), module) not in NOT_YET_MOVED)
-    assert new == [], f"put shared helpers in tests/support/ instead of importing a test module: {new}"
+def test_no_test_module_imports_another() -> None:
+    found = sorted((str(path.relative_to(TESTS)), module) for path in TESTS.rglob("*.py")
+                   for module in imported_test_modules(path))
+    assert found == [], f"put shared helpers in tests/support/ instead of importing a test module: {found}"
 
 
 def test_the_check_sees_each_form_of_import(tmp_path: Path) -> None:
