@@ -95,10 +95,10 @@ def jobs(app: Flask, center_id: int) -> list[SolveJob]:
 
 
 def suggestion_forms(html: str) -> list[tuple[str, str]]:
-    """(key, the suggestion's text) for each one-click form in the list."""
+    """(key, the suggestion's text as shown: no tags, so no token) for each one-click form in the list."""
     items = re.findall(r"<li>(.*?)</li>", html, flags=re.S)
-    return [(re.search(r'name="key" value="([^"]+)"', item).group(1), re.sub(r"\s+", " ", item))  # type: ignore[union-attr]
-            for item in items if 'name="key"' in item]
+    return [(re.search(r'name="key" value="([^"]+)"', item).group(1),  # type: ignore[union-attr]
+             re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item))) for item in items if 'name="key"' in item]
 
 
 def settle(app: Flask) -> None:
