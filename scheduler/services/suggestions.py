@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 PER_PERSON = 3
 TIME_LIMIT_S = 10.0
-SHOWN = 50            # suggestions listed on the page; the rest are counted
+SHOWN = 50            # suggestions listed on their own page; the rest are counted
+SHOWN_ON_VERSION = 5  # on the version's page, above its figures: the best few, and a link to the rest
 PURPOSE_KIND = "suggestion"
 
 
@@ -220,12 +221,12 @@ def describe(suggestion: Suggestion, scenario: Scenario, schedule: Schedule) -> 
                           moved=moved, score_change=suggestion.score_change)
 
 
-def suggestions_page(version: ScheduleVersion) -> SuggestionsPage:
+def suggestions_page(version: ScheduleVersion, shown: int = SHOWN) -> SuggestionsPage:
     data = version_data(version)
     found = suggestions_for(version)
-    shown = [describe(s, data.scenario, data.schedule) for s in found[:SHOWN]]
-    return SuggestionsPage(left_out=len(data.schedule.unassigned), suggestions=shown,
-                           more=max(0, len(found) - SHOWN))
+    return SuggestionsPage(left_out=len(data.schedule.unassigned),
+                           suggestions=[describe(s, data.scenario, data.schedule) for s in found[:shown]],
+                           more=max(0, len(found) - shown))
 
 
 # --------------------------------------------------------------------------- trying one

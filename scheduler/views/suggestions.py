@@ -42,13 +42,13 @@ def _suggestion_purpose_of_version() -> dict[str, Any]:
 
 def _list_page(center: Center, version: ScheduleVersion, status: int = 200) -> tuple[str, int]:
     part = request.method == "GET" and request.args.get("part") == "1"
-    page = suggestions.suggestions_page(version)
+    page = suggestions.suggestions_page(version, suggestions.SHOWN_ON_VERSION if part else suggestions.SHOWN)
     # Names of people left out and of members who would move: one entry for the list.
     audit.viewed_list(center.id, "suggestions", f"version {version.number}")
     db.session.commit()
     template = "schedules/_suggestion_list.html" if part else "schedules/suggestions.html"
     return render_template(template, center=center, version=version, page=page, form=TrySuggestionForm(),
-                           job=solving.active_job(center)), status
+                           job=solving.active_job(center), part=part), status
 
 
 @bp.get("/suggestions")
