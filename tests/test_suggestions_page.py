@@ -286,3 +286,19 @@ def test_a_suggestion_never_offered_is_refused(app: Flask, client: FlaskClient, 
     assert response.status_code == 409
     assert "That suggestion is not offered for version 1. Nothing was changed." in response.get_data(as_text=True)
     assert data_of(app, seat) == before and jobs(app, seat) == []
+
+
+def test_one_change_that_seats_different_people_is_two_suggestions_with_two_keys() -> None:
+    """One more seat in a group is offered once per left-out person who fits it: trying the second must
+    not try the first (the key once named the change alone)."""
+    from solver.schedule import Schedule
+    from solver.suggestions import Change, Suggestion
+
+    scenario = build_scenario(tiny(max_size=3, dana_times=["MO-0900"]))
+    seat = Change(kind="add_seat", activity="act1", group="act1-1", max_size=4)
+    for_dana, for_eva = (Suggestion(change=seat, seats=(who,), moved=(), score_change=110, scenario=scenario,
+                                    schedule=Schedule(status="FEASIBLE")) for who in ("p4", "p5"))
+    assert suggestions.suggestion_key(for_dana) != suggestions.suggestion_key(for_eva)
+    assert suggestions.suggestion_key(for_dana) == suggestions.suggestion_key(
+        Suggestion(change=seat, seats=("p4",), moved=(), score_change=110, scenario=scenario,
+                   schedule=Schedule(status="FEASIBLE")))

@@ -118,8 +118,10 @@ def cached(version: ScheduleVersion) -> bool:
         return (version.id, _digest(version.scenario, version.schedule)) in _CACHE
 
 
-def change_key(change: Change) -> str:
-    return _digest(dataclasses.asdict(change))[:20]
+def suggestion_key(suggestion: Suggestion) -> str:
+    """Names one offered suggestion. The change alone is not enough: one more seat in a group is offered
+    once for each left-out person who fits it, and one new group can seat different sets of people."""
+    return _digest({"change": dataclasses.asdict(suggestion.change), "seats": sorted(suggestion.seats)})[:20]
 
 
 # --------------------------------------------------------------------------- in words
@@ -216,7 +218,7 @@ def describe(suggestion: Suggestion, scenario: Scenario, schedule: Schedule) -> 
                from_rank=_rank(m.from_rank), to_group=_group_title(suggestion.scenario, suggestion.schedule,
                                                                    m.to_group),
                to_rank=_rank(m.to_rank)) for m in suggestion.moved]
-    return SuggestionView(key=change_key(suggestion.change), kind=suggestion.change.kind, headline=headline,
+    return SuggestionView(key=suggestion_key(suggestion), kind=suggestion.change.kind, headline=headline,
                           data_change=data_change, seats=[_name(scenario.participant, p) for p in suggestion.seats],
                           moved=moved, score_change=suggestion.score_change)
 
@@ -242,7 +244,7 @@ def _current_suggestion(center: Center, version: ScheduleVersion, key: str) -> t
     When the data changed since the version, the suggestions are found again on today's data; the one
     chosen must still be there and still seat the same people."""
     data = version_data(version)
-    offered = next((s for s in suggestions_for(version) if change_key(s.change) == key), None)
+    offered = next((s for s in suggestions_for(version) if suggestion_key(s) == key), None)
     if offered is None:
         raise SuggestionError(_("That suggestion is not offered for version %(number)d. Nothing was changed.",
                                 number=version.number))
