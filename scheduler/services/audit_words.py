@@ -52,6 +52,7 @@ PAGES = {
     "participants": _l("participants"), "facilitators": _l("facilitators"), "pins": _l("pins"),
     "privacy": _l("privacy"), "register": _l("register"),
     "rosters": _l("rosters"), "waiting lists": _l("waiting lists"), "suggestions": _l("suggestions"),
+    "where they fit": _l("where they fit"),
 }
 SUBJECTS = {
     "emails to participants and facilitators": _l("emails to participants and facilitators"),
