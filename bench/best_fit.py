@@ -1,7 +1,7 @@
 """Best-fit benchmark: where a newcomer fits now, on large.json (600 participants) published.
 
 Times the pure check (``solver.best_fit.best_fit``: today's groups, one newcomer) and the service
-call behind the page (``scheduler.services.best_fit.where_they_fit``: reading the published term,
+call behind the page (``scheduler.services.advice.best_fit.where_they_fit``: reading the published term,
 the newcomer's answers and pairs, the check, the words) separately, for newcomers drawn from the
 scenario with a seeded RNG (each taken out of their groups for the pure check, as if new).
 Writes its section of BENCHMARKS.md between its markers.
@@ -40,7 +40,7 @@ def main() -> None:
     from scheduler import create_app
     from scheduler.extensions import db
     from scheduler.models import ScheduleVersion, VersionStatus
-    from scheduler.services import best_fit as service
+    from scheduler.services.advice import best_fit as service
     from scheduler.services.scenarios import import_scenario
     from solver import SolveParams, read_scenario_file, solve
     from solver.best_fit import best_fit
@@ -102,7 +102,7 @@ def write(args: argparse.Namespace, load: float, groups: int, pure: list[float],
              f"check, words). {fits} of {args.newcomers} had a group to join.", "",
              "| what | median ms | slowest newcomer ms |", "|---|---|---|",
              f"| pure check (solver.best_fit) | {ms(pure)} |",
-             f"| page data (services.best_fit.where_they_fit) | {ms(page)} |",
+             f"| page data (services.advice.best_fit.where_they_fit) | {ms(page)} |",
              END]
     section = "\n".join(lines)
     write_section(START, END, section)

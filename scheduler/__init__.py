@@ -38,7 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler import cli, models, security
     from scheduler.i18n import register_filters
     from scheduler.views import auth, coordinator, errors, language, schedules
-    from scheduler.views import best_fit as best_fit_views
     from scheduler.views import calendars as calendar_views
     from scheduler.views import editing as editing_views
     from scheduler.views import feeds as feed_views
@@ -48,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from scheduler.views import swaps as swaps_views
     from scheduler.views import two_factor as two_factor_views
     from scheduler.views import waitlists as waitlist_views
+    from scheduler.views.advice import best_fit as best_fit_views
     from scheduler.views.monitoring import followup as followup_views
     from scheduler.views.monitoring import outcomes as outcome_views
     from scheduler.views.monitoring import register as register_views
@@ -88,10 +88,10 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
 
     app.register_blueprint(api_keys_views.bp)
     api_views.register(app)
-    from scheduler.views import what_if as what_if_views
+    from scheduler.views.advice import what_if as what_if_views
 
     app.register_blueprint(what_if_views.bp)
-    from scheduler.views import suggestions as suggestion_views
+    from scheduler.views.advice import suggestions as suggestion_views
 
     app.register_blueprint(suggestion_views.bp)
     feed_views.install_log_redaction(app)

@@ -698,7 +698,9 @@ AUDITED_READS = {"self_service.privacy", "self_service.privacy_export", "self_se
                  "coordinator.dashboard", "editing.items", "editing.item_form", "editing.availability",
                  "editing.preferences", "editing.pairs", "editing.edit_pair", "editing.delete_pair", "editing.export",
                  "schedules.version", "schedules.compare", "schedules.pin_list", "waitlists.overview",
-                 "calendars.person", "calendars.index", "swaps.my_cover"}
+                 "calendars.person", "calendars.index", "swaps.my_cover", "best_fit.page", "suggestions.index",
+                 "monitoring_register.take", "monitoring_register.correct", "monitoring_followup.at_risk",
+                 "monitoring_outcomes.overview"}
 QUERY_NAMES = ["version", "page", "next", "a", "b", "action", "group", "slot", "date", "until", "scope", "participant",
                "effective", "code", "kind"]
 

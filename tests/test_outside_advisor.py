@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from scheduler.extensions import db
 from scheduler.models import Center, ScheduleVersion, SolveJob
-from scheduler.services import planning, suggestions
+from scheduler.services import planning
+from scheduler.services.advice import suggestions
 from scheduler.services.scenarios import import_scenario
 from scheduler.services.term import term_state
 from solver.scenario import build_scenario

@@ -17,12 +17,18 @@ from scheduler.extensions import db
 from scheduler.models import Center, CenterRole, Membership, ScheduleVersion, SolveJob, User
 from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import AuditEntry
-from scheduler.services import planning, suggestions
+from scheduler.services import planning
 from scheduler.services.accounts import hash_password
+from scheduler.services.advice import suggestions
 from scheduler.services.scenarios import import_scenario
 from solver.scenario import build_scenario
 from tests.conftest import PASSWORD, make_app, sign_in
 from tests.support.csrf import csrf_token
+
+
+def confirmed(key: str, time_limit_s: int = 5) -> dict[str, object]:
+    """The form the confirmation page posts (the first POST only shows what will change)."""
+    return {"key": key, "time_limit_s": time_limit_s, "confirmed": "yes"}
 
 
 def tiny(*, max_size: int, dana_times: list[str]) -> dict[str, Any]:
@@ -154,7 +160,7 @@ def test_a_post_without_its_csrf_token_changes_nothing(app: Flask, seat: int, da
     assert browser.post("/sign-in", data={"email": "ana@example.org", "password": PASSWORD,
                                           "csrf_token": csrf_token(browser)}).status_code == 302
     before = data_of(app, seat)
-    response = browser.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
+    response = browser.post(f"/centers/{seat}/schedule/versions/1/suggestions", data=confirmed(key))
     assert response.status_code == 400
     assert data_of(app, seat) == before and jobs(app, seat) == []
 
@@ -188,7 +194,7 @@ def test_trying_it_changes_that_one_limit_and_builds_a_version_that_seats_dana(
         app: Flask, client: FlaskClient, seat: int) -> None:
     before = data_of(app, seat)
     key = suggestion_forms(client.get(f"/centers/{seat}/schedule/versions/1/suggestions").get_data(as_text=True))[0][0]
-    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
+    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data=confirmed(key))
     assert response.status_code == 302
     assert re.search(rf"/centers/{seat}/schedule/jobs/\d+$", response.headers["Location"])
     expected = copy.deepcopy(before)
@@ -217,7 +223,7 @@ def test_asking_about_a_time_adds_it_to_her_if_need_be_times_and_seats_her(
     key, text = forms[0]
     assert "Ask Dana Mora whether Monday 09:00–10:15 would do if need be" in text
     assert "Monday 09:00–10:15 is added to the times Dana Mora can come if need be." in text
-    response = client.post(f"/centers/{ask}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
+    response = client.post(f"/centers/{ask}/schedule/versions/1/suggestions", data=confirmed(key))
     assert response.status_code == 302, re.findall(r'class="flash[^"]*">([^<]+)', response.get_data(as_text=True))
     expected = copy.deepcopy(before)
     for person in expected["participants"]:  # the export writes the list for all once anyone has one
@@ -244,8 +250,9 @@ def test_a_suggestion_the_data_has_moved_past_is_refused(app: Flask, client: Fla
         assert planning.save_item(center, "activities", "act1", {"max_size": 5}).ok
         db.session.commit()
     before = data_of(app, seat)
-    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
-    assert response.status_code == 409
+    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data=confirmed(key),
+                           follow_redirects=True)
+    assert [r.status_code for r in response.history] == [303]  # back to the list as it stands now
     html = response.get_data(as_text=True)
     assert "The center&#39;s data changed since version 1 was built, and this suggestion no longer applies" in html
     assert "Nothing was changed." in html
@@ -260,7 +267,7 @@ def test_a_change_elsewhere_in_the_data_leaves_the_suggestion_standing(
         assert center is not None
         assert planning.save_item(center, "participants", "p1", {"email": "ana.ruiz@example.org"}).ok
         db.session.commit()
-    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
+    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data=confirmed(key))
     assert response.status_code == 302
     assert data_of(app, seat)["activities"][0]["max_size"] == 4
     settle(app)
@@ -273,8 +280,9 @@ def test_while_a_build_runs_nothing_is_tried(app: Flask, client: FlaskClient, se
                                 heartbeat_at=utcnow()))
         db.session.commit()
     before = data_of(app, seat)
-    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data={"key": key, "time_limit_s": 5})
-    assert response.status_code == 409
+    response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions", data=confirmed(key),
+                           follow_redirects=True)
+    assert [r.status_code for r in response.history] == [303]
     assert "A schedule for this center is already being built" in response.get_data(as_text=True)
     assert data_of(app, seat) == before and len(jobs(app, seat)) == 1
 
@@ -282,8 +290,9 @@ def test_while_a_build_runs_nothing_is_tried(app: Flask, client: FlaskClient, se
 def test_a_suggestion_never_offered_is_refused(app: Flask, client: FlaskClient, seat: int) -> None:
     before = data_of(app, seat)
     response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions",
-                           data={"key": "0123456789abcdef0123", "time_limit_s": 5})
-    assert response.status_code == 409
+                           data={"key": "0123456789abcdef0123", "time_limit_s": 5, "confirmed": "yes"},
+                           follow_redirects=True)
+    assert [r.status_code for r in response.history] == [303]
     assert "That suggestion is not offered for version 1. Nothing was changed." in response.get_data(as_text=True)
     assert data_of(app, seat) == before and jobs(app, seat) == []
 

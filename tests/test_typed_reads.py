@@ -18,7 +18,9 @@ from pathlib import Path
 SCHEDULER = Path(__file__).resolve().parents[1] / "scheduler"
 
 SNAPSHOTS = {"scenario", "schedule"}
-TYPED_OWNERS = {"data", "view", "old_view", "new_view", "before", "after", "typed"}
+# Names the code gives typed objects: VersionData, review's views, and the solver's Suggestion (its
+# scenario and schedule are the solver's own dataclasses with the suggested change applied).
+TYPED_OWNERS = {"data", "view", "old_view", "new_view", "before", "after", "typed", "suggestion"}
 DICT_METHODS = {"get", "items", "keys", "values", "copy", "setdefault", "pop", "update"}
 
 # "path under scheduler/::function" -> (raw reads, why they stay raw)
@@ -27,6 +29,7 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "services/versions.py::term_of": (1, "reads a version's center section alone, typed"),
     "services/versions.py::schedule_of": (1, "parses a version's schedule alone"),
     "services/versions.py::version_data": (1, "parses a version's snapshots into VersionData"),
+    "services/versions.py::snapshot_digest": (1, "hashes a version's stored JSON as it is"),
     "services/pins.py::pin_group": (1, "parses the schedule with load_schedule"),
     "services/pins.py::pin_participant": (1, "parses the schedule with load_schedule"),
     # The stored JSON is the interchange format itself.

@@ -33,7 +33,8 @@ from scheduler.models import (
     User,
     VersionStatus,
 )
-from scheduler.services import accounts, solving, versions, waitlist, what_if
+from scheduler.services import accounts, solving, versions, waitlist
+from scheduler.services.advice import what_if
 from scheduler.services.scenarios import export_scenario, import_scenario
 from solver import SolveParams, load_scenario, solve
 from solver.check import check_schedule

@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
 
+from solver.scenario import Scenario
+
 PER_PAGE = 50
 ANSWERED_CHOICES = ("", "yes", "no")
 
@@ -141,11 +143,25 @@ def group_titles(scenario: Mapping[str, Any], schedule: Mapping[str, Any]) -> di
     titles = {}
     for group in schedule.get("groups", []):
         activity = activities.get(group["activity"], {})
-        name = activity.get("name", group["activity"])
-        _code, _sep, number = group["id"].rpartition("-")
-        titles[group["id"]] = name if activity.get("max_groups", 2) <= 1 or not number.isdigit() else _(
-            "%(activity)s, group %(k)s", activity=name, k=number)
+        titles[group["id"]] = _title(group["id"], activity.get("name", group["activity"]),
+                                     activity.get("max_groups", 2))
     return titles
+
+
+def group_title(scenario: Scenario, group_id: str, activity_code: str) -> str:
+    """The title :func:`group_titles` gives one group, read from a typed scenario."""
+    try:
+        activity = scenario.activity(activity_code)
+    except KeyError:
+        return _title(group_id, activity_code, 2)
+    return _title(group_id, activity.name, activity.max_groups)
+
+
+def _title(group_id: str, activity_name: str, max_groups: int) -> str:
+    _code, _sep, number = group_id.rpartition("-")
+    if max_groups <= 1 or not number.isdigit():
+        return activity_name
+    return _("%(activity)s, group %(k)s", activity=activity_name, k=number)
 
 
 def placements(schedule: Mapping[str, Any]) -> dict[str, frozenset[str]]:

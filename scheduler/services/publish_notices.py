@@ -8,7 +8,8 @@ the person's own language."""
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import force_locale
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, Facilitator, Participant, ScheduleVersion
 from scheduler.services import feed_tokens
+from scheduler.services.people_search import natural_key
 from scheduler.services.versions import VersionData, current_published, version_data
 from solver.scenario import format_minutes
 
@@ -73,14 +75,28 @@ def _placements(data: VersionData | None, code: str, *, facilitator: bool) -> se
     return found
 
 
+def as_the_term_stands(published: ScheduleVersion, day: dt.date | None = None) -> VersionData:
+    """The published version with each group's members as of ``day`` (today): after everyone who joined
+    (from a waiting list, from "where they fit") or left since publishing. A draft built before such a
+    change must be compared with this, or the person who just joined is not told they lose the seat."""
+    from scheduler.services.term import rosters
+
+    data = version_data(published)
+    on = max(day or dt.date.today(), data.center.term_start)
+    by_group = rosters(published)
+    groups = tuple(dataclasses.replace(g, members=tuple(by_group[g.id].on(on))) for g in data.schedule.groups)
+    return dataclasses.replace(data, schedule=dataclasses.replace(data.schedule, groups=groups))
+
+
 def plan(center: Center, version: ScheduleVersion) -> PublishPlan:
-    """What publishing ``version`` would tell whom (nothing is written)."""
+    """What publishing ``version`` would tell whom (nothing is written), compared with the published term
+    as it stands today."""
     published = current_published(center)
-    before = version_data(published) if published is not None and published.id != version.id else None
+    before = as_the_term_stands(published) if published is not None and published.id != version.id else None
     after = version_data(version)
     result = PublishPlan(before=before, after=after)
     placed = {m for g in after.schedule.groups for m in g.members}
-    result.left_out = sorted((p.name for p in after.scenario.participants if p.id not in placed), key=_natural)
+    result.left_out = sorted((p.name for p in after.scenario.participants if p.id not in placed), key=natural_key)
     people: list[Person] = [*center.participants, *center.facilitators]
     for person in people:
         is_facilitator = isinstance(person, Facilitator)
@@ -92,13 +108,8 @@ def plan(center: Center, version: ScheduleVersion) -> PublishPlan:
         result.placements[_key(person)] = (old, new)
         if not person.email:
             result.no_email.append(person.name)
-    result.no_email.sort(key=_natural)
+    result.no_email.sort(key=natural_key)
     return result
-
-
-def _natural(name: str) -> tuple[object, ...]:
-    # "Participant 9" before "Participant 10": numbers compared as numbers.
-    return tuple(int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name))
 
 
 def _lines(data: VersionData | None, placements: set[Placement]) -> str:

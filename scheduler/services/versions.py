@@ -126,8 +126,17 @@ _PARSED: OrderedDict[str, tuple[Scenario, Schedule]] = OrderedDict()
 PARSED_SIZE = 16
 
 
+def _digest_of(scenario_data: Any, schedule_data: Any) -> str:
+    return hashlib.sha256(json.dumps([scenario_data, schedule_data], sort_keys=True).encode()).hexdigest()
+
+
+def snapshot_digest(version: ScheduleVersion) -> str:
+    """A digest of what a version's snapshots hold now: the same until an erasure rewrites them."""
+    return _digest_of(version.scenario, version.schedule)
+
+
 def _parsed(scenario_data: Any, schedule_data: Any) -> tuple[Scenario, Schedule]:
-    digest = hashlib.sha256(json.dumps([scenario_data, schedule_data], sort_keys=True).encode()).hexdigest()
+    digest = _digest_of(scenario_data, schedule_data)
     found = _PARSED.get(digest)
     if found is not None:
         _PARSED.move_to_end(digest)

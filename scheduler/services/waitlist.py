@@ -22,8 +22,8 @@ from scheduler.models import Center, Participant, ScheduleVersion, User
 from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
 from scheduler.services import feed_tokens
+from scheduler.services.advice.best_fit import refusals
 from scheduler.services.audit import record
-from scheduler.services.best_fit import refusals
 from scheduler.services.term import TermState, term_state
 from solver.schedule import Group
 
@@ -71,7 +71,7 @@ def waiting_list(state: TermState, center: Center, activity_code: str, day: dt.d
 
 def misfits(state: TermState, center: Center, participant: Participant, group_code: str, day: dt.date) -> list[str]:
     """Why ``participant`` cannot join the group from ``day`` on; empty when they can. Every hard rule
-    for a member is checked, by the same check as "where they fit now" (``services.best_fit``)."""
+    for a member is checked, by the same check as "where they fit now" (``services.advice.best_fit``)."""
     return refusals(state, center, participant, group_code, day)
 
 

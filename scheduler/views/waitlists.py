@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, InputRequired
 from scheduler.extensions import db
 from scheduler.i18n import date_text
 from scheduler.models import Center, OfferStatus, ScheduleVersion, SeatOffer
-from scheduler.services import audit, best_fit, versions, waitlist
+from scheduler.services import audit, versions, waitlist
+from scheduler.services.advice import best_fit
 from scheduler.services.term import TermState, term_state
 from scheduler.views.coordinator import get_center_or_404
 
@@ -57,7 +58,8 @@ def overview(center_id: int) -> str:
         activity = state.activity(group.activity)
         members = state.rosters[group.id].on(day)
         best = waitlist.best_fit(state, center, group.id, day)
-        groups.append({"id": group.id, "activity": activity, "members": members,
+        groups.append({"id": group.id, "title": best_fit.group_title(state, group.id), "activity": activity,
+                       "members": members,
                        "below": waitlist.below_minimum(state, group.id, day),
                        "free": activity.max_size - len(members), "best": best, "offer": offers.get(group.id),
                        "waiting": waitlist.waiting_list(state, center, activity.id, day)})

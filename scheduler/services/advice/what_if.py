@@ -19,9 +19,11 @@ from flask_babel import gettext as _
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
 from scheduler.services import people_search, solving, versions
+from scheduler.services.people_search import natural_key
 from scheduler.services.scenarios import export_scenario
 from scheduler.services.term import term_state
 from solver.scenario import DAYS, Activity, Scenario, Slot, format_minutes, validate_scenario
+from solver.schedule import Group, Schedule, load_schedule
 
 KINDS = ("facilitator", "room", "slot")
 PURPOSE_KIND = "what_if"
@@ -109,8 +111,9 @@ def headline(kind: str, label: str) -> str:
 def choices(center: Center) -> dict[str, list[Choice]]:
     """The facilitators, rooms and slots of the center as it is now, to choose one from."""
     scenario = export_scenario(center)
-    return {"facilitator": sorted((Choice(f.id, f.name) for f in scenario.facilitators), key=lambda c: c.label),
-            "room": sorted((Choice(r.id, r.name) for r in scenario.rooms), key=lambda c: c.label),
+    return {"facilitator": sorted((Choice(f.id, f.name) for f in scenario.facilitators),
+                                  key=lambda c: natural_key(c.label)),
+            "room": sorted((Choice(r.id, r.name) for r in scenario.rooms), key=lambda c: natural_key(c.label)),
             "slot": [Choice(s.id, slot_label(s)) for s in sorted(scenario.slots, key=lambda s: (s.day, s.start))]}
 
 
@@ -162,7 +165,6 @@ def impact(center: Center, kind: str, code: str, day: dt.date | None = None) -> 
         if meeting.date >= since and not meeting.cancelled and reaches(
                 (meeting.slot_id,), meeting.room, meeting.facilitators):
             dates.setdefault(meeting.group_id, []).append(meeting.date)
-    titles = people_search.group_titles(published.scenario, published.schedule)
     groups: list[AffectedGroup] = []
     people: set[str] = set()
     for group in data.schedule.groups:
@@ -171,8 +173,8 @@ def impact(center: Center, kind: str, code: str, day: dt.date | None = None) -> 
         roster = state.rosters.get(group.id)
         members = roster.on(since) if roster is not None else group.members
         people.update(members)
-        groups.append(AffectedGroup(group.id, titles.get(group.id, group.id),
-                                    sorted(data.participant_name(m) for m in members),
+        groups.append(AffectedGroup(group.id, people_search.group_title(data.scenario, group.id, group.activity),
+                                    sorted((data.participant_name(m) for m in members), key=natural_key),
                                     sorted(set(dates.get(group.id, [])))))
     after = changed_scenario(current, change)
     return Impact(change, published, since, groups, len(people), problems=obvious_problems(after, change))
@@ -278,26 +280,42 @@ def summary(version: ScheduleVersion) -> Summary | None:
         label = f"{DAY_NAMES[slot['day']]} {slot.get('start', '')}–{slot.get('end', '')}"
     number = purpose.get("published")
     published = versions.find_version(version.center, number) if isinstance(number, int) else None
+    data = versions.version_data(version)
+    before_data = versions.version_data(published) if published is not None else data
     params = version.job.params if version.job is not None else {}
-    baseline: dict[str, Any] = params.get("baseline") or (published.schedule if published is not None else {})
-    before_scenario = published.scenario if published is not None else version.scenario
-    names = {p["id"]: p["name"] for p in before_scenario.get("participants", [])} | {
-        p["id"]: p["name"] for p in version.scenario.get("participants", [])}
-    titles = people_search.group_titles(before_scenario, baseline) | people_search.group_titles(
-        version.scenario, version.schedule)
-    before = people_search.placements(baseline)
-    after = people_search.placements(version.schedule)
-    moved = sorted((Moved(names.get(code, code), sorted(titles.get(g, g) for g in groups),
-                          sorted(titles.get(g, g) for g in after.get(code, frozenset())))
+    # The published term as the build started from it (with joins and leaves since publishing).
+    baseline = (load_schedule(params["baseline"]) if params.get("baseline")
+                else before_data.schedule if published is not None else None)
+    old_groups = {g.id: g for g in baseline.groups} if baseline is not None else {}
+
+    def name(code: str) -> str:
+        found = data.participant_name(code)
+        return found if found != code else before_data.participant_name(code)
+
+    def title(group_id: str) -> str:
+        group = data.groups.get(group_id) or old_groups.get(group_id)
+        scenario = data.scenario if group_id in data.groups else before_data.scenario
+        return people_search.group_title(scenario, group_id, group.activity) if group is not None else group_id
+
+    before, after = _placements(baseline), _placements(data.schedule)
+    moved = sorted((Moved(name(code), sorted(title(g) for g in groups),
+                          sorted(title(g) for g in after.get(code, frozenset())))
                     for code, groups in before.items() if after.get(code, frozenset()) != groups),
                    key=lambda m: m.name)
-    old_groups = {g["id"]: g for g in baseline.get("groups", [])}
-    changed = sum(1 for g in version.schedule.get("groups", []) if g["id"] in old_groups
-                  and _group_moved(old_groups[g["id"]], g))
+    changed = sum(1 for g in data.schedule.groups if g.id in old_groups and _group_moved(old_groups[g.id], g))
     return Summary(headline(kind, label), number if isinstance(number, int) else None, moved, changed)
 
 
-def _group_moved(old: dict[str, Any], new: dict[str, Any]) -> bool:
+def _placements(schedule: Schedule | None) -> dict[str, frozenset[str]]:
+    """Participant code -> the ids of the groups they are in."""
+    found: dict[str, set[str]] = {}
+    for group in schedule.groups if schedule is not None else ():
+        for member in group.members:
+            found.setdefault(member, set()).add(group.id)
+    return {code: frozenset(ids) for code, ids in found.items()}
+
+
+def _group_moved(old: Group, new: Group) -> bool:
     """Whether a group meets at other times, in another room or with other facilitators."""
-    return (sorted(old["sessions"]) != sorted(new["sessions"]) or old["room"] != new["room"]
-            or sorted(old["facilitators"]) != sorted(new["facilitators"]))
+    return (sorted(old.sessions) != sorted(new.sessions) or old.room != new.room
+            or sorted(old.facilitators) != sorted(new.facilitators))

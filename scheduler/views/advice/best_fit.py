@@ -16,7 +16,7 @@ from scheduler.extensions import db
 from scheduler.i18n import date_text
 from scheduler.models import Center, Participant
 from scheduler.services import audit
-from scheduler.services import best_fit as fit
+from scheduler.services.advice import best_fit as fit
 from scheduler.views.coordinator import get_center_or_404
 
 bp = Blueprint("best_fit", __name__, url_prefix="/centers/<int:center_id>/participants/<path:code>/fit")
@@ -61,6 +61,7 @@ def join(center_id: int, code: str) -> Response:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        flash(_("%(name)s joins %(group)s from %(date)s.", name=participant.name, group=change.group_code,
-                date=date_text(change.effective)), "success")
+        flash(_("%(name)s joins %(group)s from %(date)s.", name=participant.name,
+                group=fit.published_group_title(center, change.group_code), date=date_text(change.effective)),
+              "success")
     return redirect(url_for("best_fit.page", center_id=center.id, code=participant.code))

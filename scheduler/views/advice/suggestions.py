@@ -19,7 +19,8 @@ from wtforms.validators import DataRequired, NumberRange
 
 from scheduler.extensions import db
 from scheduler.models import Center, ScheduleVersion
-from scheduler.services import audit, solving, suggestions
+from scheduler.services import audit, solving
+from scheduler.services.advice import suggestions
 from scheduler.views.coordinator import get_center_or_404
 from scheduler.views.schedules import get_version_or_404
 
@@ -32,6 +33,8 @@ class TrySuggestionForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(message=_l("choose a suggestion."))])
     time_limit_s = IntegerField(_l("Time to spend searching"), default=DEFAULT_TIME_LIMIT_S,
                                 validators=[NumberRange(solving.MIN_TIME_LIMIT_S, solving.MAX_TIME_LIMIT_S)])
+    # Set only by the confirmation page: the first POST shows what will change and asks.
+    confirmed = HiddenField()
 
 
 @bp.app_context_processor
@@ -40,46 +43,57 @@ def _suggestion_purpose_of_version() -> dict[str, Any]:
     return {"suggestion_purpose_of": suggestions.purpose}
 
 
-def _list_page(center: Center, version: ScheduleVersion, status: int = 200) -> tuple[str, int]:
-    part = request.method == "GET" and request.args.get("part") == "1"
+def _list_page(center: Center, version: ScheduleVersion) -> str:
+    part = request.args.get("part") == "1"
     page = suggestions.suggestions_page(version, suggestions.SHOWN_ON_VERSION if part else suggestions.SHOWN)
     # Names of people left out and of members who would move: one entry for the list.
     audit.viewed_list(center.id, "suggestions", f"version {version.number}")
     db.session.commit()
     template = "schedules/_suggestion_list.html" if part else "schedules/suggestions.html"
     return render_template(template, center=center, version=version, page=page, form=TrySuggestionForm(),
-                           job=solving.active_job(center), part=part), status
+                           job=solving.active_job(center), part=part)
+
+
+def _refused(center: Center, version: ScheduleVersion, message: str) -> Response:
+    # Back to the list, which shows the suggestions as they stand now; a refusal writes nothing, not even
+    # the list's audit entry (the page it leads to records its own view).
+    flash(message, "error")
+    return redirect(url_for("suggestions.index", center_id=center.id, number=version.number), 303)
 
 
 @bp.get("/suggestions")
 @login_required
-def index(center_id: int, number: int) -> tuple[str, int]:
+def index(center_id: int, number: int) -> str:
     center = get_center_or_404(center_id)
     return _list_page(center, get_version_or_404(center, number))
 
 
 @bp.post("/suggestions")
 @login_required
-def try_one(center_id: int, number: int) -> tuple[str, int] | Response:
+def try_one(center_id: int, number: int) -> str | Response:
     center = get_center_or_404(center_id)
     version = get_version_or_404(center, number)
     form = TrySuggestionForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
-            flash(_("The form has expired. Try again."), "error")
-        else:
-            flash(" ".join(_("%(field)s: %(problem)s", field=form[name].label.text if name != "key" else
-                             _("Suggestion"), problem=problem)
-                           for name, problems in form.errors.items() for problem in problems), "error")
-        return _list_page(center, version, 400)
+            return _refused(center, version, _("The form has expired. Try again."))
+        return _refused(center, version, " ".join(
+            _("%(field)s: %(problem)s", field=form[name].label.text if name != "key" else _("Suggestion"),
+              problem=problem) for name, problems in form.errors.items() for problem in problems))
+    if form.confirmed.data != "yes":
+        shown = suggestions.offered(version, form.key.data or "")
+        if shown is None:
+            return _refused(center, version, _("That suggestion is not offered for version %(number)d. Nothing "
+                                               "was changed.", number=version.number))
+        return render_template("schedules/try_suggestion.html", center=center, version=version, suggestion=shown,
+                               form=form, job=solving.active_job(center))
     try:
         job = suggestions.try_suggestion(center, version, form.key.data or "", current_user,
                                          form.time_limit_s.data or DEFAULT_TIME_LIMIT_S)
         solving.commit_new_job(job)
     except (suggestions.SuggestionError, solving.SolveRefusedError) as refusal:
         db.session.rollback()
-        flash(refusal.message, "error")
-        return _list_page(center, version, 409)
+        return _refused(center, version, refusal.message)
     try:
         solving.dispatch(job)
     except solving.SolveRefusedError as refusal:  # the queue could not take it; the job is closed

@@ -19,7 +19,7 @@ from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
-from scheduler.services import versions
+from scheduler.services import people_search, versions
 from scheduler.services.audit import record
 from scheduler.services.planning import mapping
 from scheduler.services.term import TermState, term_state
@@ -106,11 +106,11 @@ def where_they_fit(center: Center, participant: Participant, day: dt.date | None
     on = today(state, day)
     result = fit.best_fit(scenario_now(state, center), groups_on(state, on), solver_participant(participant))
     data = state.data
-    fits = tuple(Words(f.group, f"{data.activity_name(f.activity)} · {f.group}", _fit_lines(f, state))
+    fits = tuple(Words(f.group, group_title(state, f.group), _fit_lines(f, state))
                  for f in result.fits)
     why_not = tuple(Words(None, data.activity_name(w.activity), _why_not_lines(w, participant.name, state))
                     for w in result.why_not)
-    combination = tuple(f.group for f in result.combination) if len(result.combination) > 1 else ()
+    combination = tuple(group_title(state, f.group) for f in result.combination) if len(result.combination) > 1 else ()
     return FitPage(participant.code, participant.name, on, result, fits, combination, why_not)
 
 
@@ -136,8 +136,9 @@ def join(center: Center, group_code: str, participant_code: str, day: dt.date | 
         MemberChange.participant_code == participant_code, MemberChange.kind == MemberChangeKind.JOINED))
     if earlier is not None:
         # One join per person and group a term: a second one would rewrite when they were there.
-        raise JoinError(_("%(code)s joined %(group)s and left it earlier this term; they cannot join it again "
-                          "until the next schedule is published.", code=participant_code, group=group_code))
+        raise JoinError(_("%(name)s joined %(group)s and left it earlier this term; they cannot join it again "
+                          "until the next schedule is published.", name=participant.name,
+                          group=group_title(state, group_code)))
     change = MemberChange(center_id=center.id, version_id=version.id, group_code=group_code,
                           participant_code=participant_code, kind=MemberChangeKind.JOINED, effective=on)
     db.session.add(change)
@@ -164,6 +165,24 @@ def _full_with_offers(state: TermState, version: ScheduleVersion, group_code: st
 # --------------------------------------------------------------------------- words
 
 
+def published_group_title(center: Center, code: str) -> str:
+    """How the center's published schedule names group ``code`` (the code itself when none is)."""
+    version = versions.current_published(center)
+    if version is None:
+        return code
+    data = versions.version_data(version)
+    group = data.groups.get(code)
+    return people_search.group_title(data.scenario, code, group.activity) if group is not None else code
+
+
+def group_title(state: TermState, code: str | None) -> str:
+    """'Family sessions, group 4', as the version page names the group, never its code."""
+    group = state.data.groups.get(code or "")
+    if group is None:
+        return code or ""
+    return people_search.group_title(state.data.scenario, group.id, group.activity)
+
+
 def _slot(state: TermState, code: str) -> str:
     """"Monday 09:00–10:30", in the reader's language."""
     try:
@@ -187,20 +206,21 @@ def reason_text(reason: fit.Reason, name: str, state: TermState) -> str:
     if kind == blocker.NOT_WANTED:
         return _("%(name)s did not ask for this activity.", name=name)
     if kind == blocker.ALREADY_IN_ACTIVITY:
-        return _("%(name)s is already in group %(group)s of this activity.", name=name, group=reason.group)
+        return _("%(name)s is already in group %(group)s of this activity.", name=name,
+                 group=group_title(state, reason.group))
     if kind == blocker.MAX_GROUPS:
         return _("%(name)s is already in as many groups as they asked for (%(n)d).", name=name, n=reason.limit or 0)
     if kind == blocker.NOT_AVAILABLE:
         return _("%(name)s is not available at %(slot)s.", name=name, slot=_slot(state, reason.slot or ""))
     if kind == blocker.BUSY:
-        return _("%(name)s is in another group (%(group)s) at %(slot)s.", name=name, group=reason.group,
-                 slot=_slot(state, reason.slot or ""))
+        return _("%(name)s is in another group (%(group)s) at %(slot)s.", name=name,
+                 group=group_title(state, reason.group), slot=_slot(state, reason.slot or ""))
     if kind == blocker.KEEP_APART:
         return _("%(name)s is to be kept apart from %(member)s, a member of this group.", name=name,
                  member=state.data.participant_name(reason.person or ""))
     if kind == blocker.KEEP_TOGETHER:
         return _("%(name)s is to be kept together with %(partner)s, who is in group %(group)s.", name=name,
-                 partner=state.data.participant_name(reason.person or ""), group=reason.group)
+                 partner=state.data.participant_name(reason.person or ""), group=group_title(state, reason.group))
     if kind == blocker.LANGUAGE:
         return _("The group is held in %(language)s.", language=reason.language)
     if kind == blocker.ROOM_LACKS:
@@ -214,15 +234,15 @@ def reason_text(reason: fit.Reason, name: str, state: TermState) -> str:
 def change_text(change: fit.Change, state: TermState) -> str:
     kind = change.kind
     if kind == fit.ChangeKind.ONE_MORE_SEAT:
-        return _("One more seat in group %(group)s.", group=change.group)
+        return _("One more seat in group %(group)s.", group=group_title(state, change.group))
     if kind == fit.ChangeKind.BIGGER_ROOM:
-        return _("A room for group %(group)s that holds one more person.", group=change.group)
+        return _("A room for group %(group)s that holds one more person.", group=group_title(state, change.group))
     if kind == fit.ChangeKind.ASK_IF_NEEDED:
         return _("Ask whether they could come at %(slots)s if need be.",
                  slots=", ".join(_slot(state, s) for s in change.slots))
     if kind == fit.ChangeKind.ROOM_WITH_FEATURES:
         return _("A room with %(features)s for group %(group)s.", features=", ".join(change.features),
-                 group=change.group)
+                 group=group_title(state, change.group))
     if kind == fit.ChangeKind.ONE_MORE_GROUP:
         return _("Ask whether they could take part in one more group.")
     if change.within_limit:
@@ -236,7 +256,7 @@ def _why_not_lines(w: fit.WhyNot, name: str, state: TermState) -> tuple[str, ...
     if not w.groups:
         lines.append(_("No group of it runs this term."))
     for misfit in w.groups:
-        lines.append(_("%(group)s: %(reasons)s", group=misfit.group,
+        lines.append(_("%(group)s: %(reasons)s", group=group_title(state, misfit.group),
                        reasons=" ".join(reason_text(r, name, state) for r in misfit.reasons)))
     lines.append(_("Smallest change: %(change)s", change=" ".join(change_text(c, state) for c in w.changes)))
     return tuple(lines)

@@ -15,7 +15,8 @@ from wtforms import HiddenField, SelectField
 
 from scheduler.extensions import db
 from scheduler.models import Center
-from scheduler.services import solving, versions, what_if
+from scheduler.services import solving, versions
+from scheduler.services.advice import what_if
 from scheduler.views.coordinator import get_center_or_404
 from scheduler.views.schedules import TIME_LIMITS
 
@@ -24,6 +25,16 @@ bp = Blueprint("what_if", __name__, url_prefix="/centers/<int:center_id>/schedul
 KIND_WORDS = {"facilitator": _l("A facilitator leaves"), "room": _l("A room closes"),
               "slot": _l("A weekly slot is removed")}
 FIELD_WORDS = {"facilitator": _l("Facilitator"), "room": _l("Room"), "slot": _l("Weekly slot")}
+
+
+def _form_problem(form: ReplanForm) -> str:
+    """What is wrong with the form, naming the field (WTForms' own choice errors name none)."""
+    if "csrf_token" in form.errors:
+        return _("The form has expired or is incomplete. Try again.")
+    if "time_limit_s" in form.errors:
+        return _("%(field)s: choose one of the times offered.", field=form.time_limit_s.label.text)
+    return " ".join(f"{form[name].label.text}: {message}" for name, messages in form.errors.items()
+                    for message in messages)
 
 
 class ReplanForm(FlaskForm):
@@ -64,9 +75,7 @@ def confirm(center_id: int, kind: str) -> tuple[str, int] | Response:
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
-            errors = [message for messages in form.errors.values() for message in messages]
-            flash(_("The form has expired or is incomplete. Try again.") if "csrf_token" in form.errors
-                  else " ".join(str(e) for e in errors), "error")
+            flash(_form_problem(form), "error")
             status = 400
         else:
             try:

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
-from scheduler.services import audit, planning, review, solving
-from scheduler.services.people_search import group_titles
-from scheduler.services.versions import version_data
+from scheduler.services import audit, people_search, planning, review, solving
+from scheduler.services.versions import snapshot_digest, version_data
 from solver.scenario import Scenario
 from solver.schedule import Schedule
 from solver.suggestions import Change, Suggestion, suggest
@@ -96,7 +96,7 @@ def _compute(scenario: Scenario, schedule: Schedule) -> list[Suggestion]:
 
 def suggestions_for(version: ScheduleVersion) -> list[Suggestion]:
     """The suggestions for the people ``version`` leaves out, computed on its own snapshot."""
-    key = (version.id, _digest(version.scenario, version.schedule))
+    key = (version.id, snapshot_digest(version))
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is not None:
@@ -115,7 +115,7 @@ def suggestions_for(version: ScheduleVersion) -> list[Suggestion]:
 def cached(version: ScheduleVersion) -> bool:
     """Whether the suggestions of ``version`` are at hand (the page can show them at once)."""
     with _CACHE_LOCK:
-        return (version.id, _digest(version.scenario, version.schedule)) in _CACHE
+        return (version.id, snapshot_digest(version)) in _CACHE
 
 
 def suggestion_key(suggestion: Suggestion) -> str:
@@ -132,8 +132,7 @@ def _group_title(scenario: Scenario, schedule: Schedule, group_id: str | None, a
         return ""
     group = next((g for g in schedule.groups if g.id == group_id), None)
     code = group.activity if group is not None else activity or group_id.rpartition("-")[0]
-    titles = group_titles(scenario.to_dict(), {"groups": [{"id": group_id, "activity": code}]})
-    return titles.get(group_id, group_id)
+    return people_search.group_title(scenario, group_id, code)
 
 
 def _name(lookup: Any, code: str | None) -> str:
@@ -178,8 +177,9 @@ def describe_change(change: Change, scenario: Scenario, schedule: Schedule,
         headline = _("Ask %(person)s whether %(slots)s would do if need be; then they can join %(group)s.",
                      person=person, slots=_slots(scenario, change.slots),
                      group=_group_title(scenario, schedule, change.to_group))
-        return headline, _("%(slots)s is added to the times %(person)s can come if need be.",
-                           slots=_slots(scenario, change.slots), person=person)
+        return headline, ngettext("%(slots)s is added to the times %(person)s can come if need be.",
+                                  "%(slots)s are added to the times %(person)s can come if need be.",
+                                  len(change.slots), slots=_slots(scenario, change.slots), person=person)
     headline = _("Move %(person)s from %(group)s to %(to_group)s, which frees a seat.", person=person,
                  group=_group_title(scenario, schedule, change.group),
                  to_group=_group_title(scenario, schedule, change.to_group))
@@ -229,6 +229,13 @@ def suggestions_page(version: ScheduleVersion, shown: int = SHOWN) -> Suggestion
     return SuggestionsPage(left_out=len(data.schedule.unassigned),
                            suggestions=[describe(s, data.scenario, data.schedule) for s in found[:shown]],
                            more=max(0, len(found) - shown))
+
+
+def offered(version: ScheduleVersion, key: str) -> SuggestionView | None:
+    """The suggestion ``key`` as the version page offered it, in words, for the page that confirms it."""
+    data = version_data(version)
+    found = next((s for s in suggestions_for(version) if suggestion_key(s) == key), None)
+    return describe(found, data.scenario, data.schedule) if found is not None else None
 
 
 # --------------------------------------------------------------------------- trying one
@@ -286,12 +293,12 @@ def try_suggestion(center: Center, version: ScheduleVersion, key: str, user: Use
     if solving.active_job(center) is not None:
         raise SuggestionError(_("A schedule for this center is already being built. Wait for it to finish, or "
                                 "cancel it, then try the suggestion again. Nothing was changed."))
-    base, chosen = _current_suggestion(center, version, key)
-    target = _section_of(chosen.change)
-    changed = data_changes(base, chosen)
+    base, suggestion = _current_suggestion(center, version, key)
+    target = _section_of(suggestion.change)
+    changed = data_changes(base, suggestion)
     # The suggestion's scenario may differ from today's data in its one item only: anything else it
     # would write is not what the page said, so it is not written.
-    if _with_item_of(base, chosen.scenario, target) != chosen.scenario:
+    if _with_item_of(base, suggestion.scenario, target) != suggestion.scenario:
         raise SuggestionError(_stale_message(version.number))
     if target is not None and changed:
         section, code = target
@@ -308,10 +315,10 @@ def try_suggestion(center: Center, version: ScheduleVersion, key: str, user: Use
                  {"fields": sorted(changed)} if personal else {k: after for k, (_b, after) in changed.items()})
     purpose: dict[str, Any] = {
         "kind": PURPOSE_KIND, "version": version.number,
-        "change": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(chosen.change).items()},
+        "change": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(suggestion.change).items()},
         "changed": {k: [before, after] for k, (before, after) in changed.items()} if not personal else {},
-        "seats": list(chosen.seats)}  # codes, never names: the version page words them in its reader's language
-    return solving.create_job(center, user, time_limit_s, start_from=chosen.schedule.to_dict(), purpose=purpose)
+        "seats": list(suggestion.seats)}  # codes, never names: the version page words them in its reader's language
+    return solving.create_job(center, user, time_limit_s, start_from=suggestion.schedule.to_dict(), purpose=purpose)
 
 
 # --------------------------------------------------------------------------- a version built from one
