@@ -19,6 +19,7 @@ from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, Facilitator, Participant, ScheduleVersion
 from scheduler.services import feed_tokens
 from scheduler.services.people_search import natural_key
+from scheduler.services.term import rosters
 from scheduler.services.versions import VersionData, current_published, version_data
 from solver.scenario import format_minutes
 
@@ -79,8 +80,6 @@ def as_the_term_stands(published: ScheduleVersion, day: dt.date | None = None) -
     """The published version with each group's members as of ``day`` (today): after everyone who joined
     (from a waiting list, from "where they fit") or left since publishing. A draft built before such a
     change must be compared with this, or the person who just joined is not told they lose the seat."""
-    from scheduler.services.term import rosters
-
     data = version_data(published)
     on = max(day or dt.date.today(), data.center.term_start)
     by_group = rosters(published)
