@@ -52,4 +52,3 @@ def test_the_demo_ships_a_past_term_with_its_attendance(databases: ThrowawayData
     assert again.exit_code == 0 and "Kept the past term" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(AttendanceMark)) == count
-        db.engine.dispose()
