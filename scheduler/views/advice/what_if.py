@@ -33,8 +33,8 @@ def _form_problem(form: ReplanForm) -> str:
         return _("The form has expired or is incomplete. Try again.")
     if "time_limit_s" in form.errors:
         return _("%(field)s: choose one of the times offered.", field=form.time_limit_s.label.text)
-    return " ".join(f"{form[name].label.text}: {message}" for name, messages in form.errors.items()
-                    for message in messages)
+    return " ".join(_("%(field)s: %(problem)s", field=form[name].label.text, problem=message)
+                    for name, messages in form.errors.items() for message in messages)
 
 
 class ReplanForm(FlaskForm):
