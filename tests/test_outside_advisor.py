@@ -234,7 +234,7 @@ def test_trying_a_suggestion_asks_before_changing_the_centers_data(
 
     before = data()
     response = client.post(f"/centers/{cid}/schedule/versions/1/suggestions",
-                           data={"key": key.group(1), "time_limit_s": "5"})
+                           data={"key": key.group(1), "time_limit_s": "10"})  # a time the page offers
     assert response.status_code == 200, "trying a suggestion went ahead without a confirmation page"
     assert data() == before and job_count(app) == 0
 

@@ -48,7 +48,7 @@ def test_a_600_person_version_suggests_changes_that_seat_the_people_they_promise
     assert "It seats" in part and "Try it: change and build a new draft" in part
 
     response = client.post(f"/centers/{large}/schedule/versions/2/suggestions",
-                           data={"key": keys[0], "time_limit_s": 20, "confirmed": "yes"})
+                           data={"key": keys[0], "time_limit_s": 10, "confirmed": "yes"})
     assert response.status_code == 302, response.get_data(as_text=True)
     app.extensions["solve_executor"].submit(lambda: None).result(timeout=300)
     with app.app_context():

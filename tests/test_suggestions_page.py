@@ -26,7 +26,7 @@ from tests.conftest import PASSWORD, make_app, sign_in
 from tests.support.csrf import csrf_token
 
 
-def confirmed(key: str, time_limit_s: int = 5) -> dict[str, object]:
+def confirmed(key: str, time_limit_s: int = 10) -> dict[str, object]:
     """The form the confirmation page posts (the first POST only shows what will change)."""
     return {"key": key, "time_limit_s": time_limit_s, "confirmed": "yes"}
 
@@ -290,7 +290,7 @@ def test_while_a_build_runs_nothing_is_tried(app: Flask, client: FlaskClient, se
 def test_a_suggestion_never_offered_is_refused(app: Flask, client: FlaskClient, seat: int) -> None:
     before = data_of(app, seat)
     response = client.post(f"/centers/{seat}/schedule/versions/1/suggestions",
-                           data={"key": "0123456789abcdef0123", "time_limit_s": 5, "confirmed": "yes"},
+                           data={"key": "0123456789abcdef0123", "time_limit_s": 10, "confirmed": "yes"},
                            follow_redirects=True)
     assert [r.status_code for r in response.history] == [303]
     assert "That suggestion is not offered for version 1. Nothing was changed." in response.get_data(as_text=True)

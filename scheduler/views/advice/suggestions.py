@@ -14,15 +14,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import HiddenField, SelectField
+from wtforms.validators import DataRequired
 
 from scheduler.extensions import db
 from scheduler.models import Center, ScheduleVersion
 from scheduler.services import audit, solving
 from scheduler.services.advice import suggestions
 from scheduler.views.coordinator import get_center_or_404
-from scheduler.views.schedules import get_version_or_404
+from scheduler.views.schedules import TIME_LIMITS, get_version_or_404
 
 bp = Blueprint("suggestions", __name__, url_prefix="/centers/<int:center_id>/schedule/versions/<int:number>")
 
@@ -31,8 +31,9 @@ DEFAULT_TIME_LIMIT_S = 60
 
 class TrySuggestionForm(FlaskForm):
     key = HiddenField(validators=[DataRequired(message=_l("choose a suggestion."))])
-    time_limit_s = IntegerField(_l("Time to spend searching"), default=DEFAULT_TIME_LIMIT_S,
-                                validators=[NumberRange(solving.MIN_TIME_LIMIT_S, solving.MAX_TIME_LIMIT_S)])
+    # The times the build form offers; the confirmation page lets the coordinator choose one.
+    time_limit_s = SelectField(_l("Time to spend searching"), choices=TIME_LIMITS, coerce=int,
+                               default=DEFAULT_TIME_LIMIT_S)
     # Set only by the confirmation page: the first POST shows what will change and asks.
     confirmed = HiddenField()
 
@@ -77,6 +78,9 @@ def try_one(center_id: int, number: int) -> str | Response:
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             return _refused(center, version, _("The form has expired. Try again."))
+        if "time_limit_s" in form.errors:  # WTForms' own choice errors name no field
+            return _refused(center, version, _("%(field)s: choose one of the times offered.",
+                                               field=form.time_limit_s.label.text))
         return _refused(center, version, " ".join(
             _("%(field)s: %(problem)s", field=form[name].label.text if name != "key" else _("Suggestion"),
               problem=problem) for name, problems in form.errors.items() for problem in problems))
