@@ -20,7 +20,7 @@ translations: $(MO_FILES)
 # After changing user-facing strings: refresh the template and the catalogues, then translate.
 extract-messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--project sociotherapy-scheduler -o scheduler/translations/messages.pot .
+		-k lazy_pgettext:1c,2 -k _lp:1c,2 --project sociotherapy-scheduler -o scheduler/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i scheduler/translations/messages.pot -d scheduler/translations --no-fuzzy-matching
 
 $(STAMP): requirements.txt

@@ -7,6 +7,7 @@ from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 # The interface languages, each named in its own language (so never translated).
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -15,6 +16,22 @@ DAY_NAMES = {
     "MO": _l("Monday"), "TU": _l("Tuesday"), "WE": _l("Wednesday"), "TH": _l("Thursday"),
     "FR": _l("Friday"), "SA": _l("Saturday"), "SU": _l("Sunday"),
 }
+
+# Inside a sentence ("not available on Monday 09:00"): Spanish writes day names in lower case there,
+# while headings and lists start with a capital ("Lunes").
+DAY_IN_SENTENCE = {
+    "MO": _lp("inside a sentence", "Monday"), "TU": _lp("inside a sentence", "Tuesday"),
+    "WE": _lp("inside a sentence", "Wednesday"), "TH": _lp("inside a sentence", "Thursday"),
+    "FR": _lp("inside a sentence", "Friday"), "SA": _lp("inside a sentence", "Saturday"),
+    "SU": _lp("inside a sentence", "Sunday"),
+}
+
+
+def slot_words(day_code: str, start: str, end: str, *, in_sentence: bool = False) -> str:
+    """"Monday 09:00–10:30" in the reader's language; ``in_sentence`` for a slot named mid-sentence."""
+    day = (DAY_IN_SENTENCE if in_sentence else DAY_NAMES)[day_code]
+    return f"{day} {start}–{end}"
+
 
 SOLVER_STATUS = {
     "OPTIMAL": _l("The best possible"),

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import slot_words
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
 from scheduler.services import people_search, versions
@@ -184,12 +184,12 @@ def group_title(state: TermState, code: str | None) -> str:
 
 
 def _slot(state: TermState, code: str) -> str:
-    """"Monday 09:00–10:30", in the reader's language."""
+    """"Monday 09:00–10:30" as said inside a sentence, in the reader's language."""
     try:
         slot = state.data.scenario.slot(code)
     except KeyError:
         return code
-    return f"{DAY_NAMES[slot.day_code]} {sc.format_minutes(slot.start)}–{sc.format_minutes(slot.end)}"
+    return slot_words(slot.day_code, sc.format_minutes(slot.start), sc.format_minutes(slot.end), in_sentence=True)
 
 
 def _fit_lines(f: fit.Fit, state: TermState) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import slot_words
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
 from scheduler.services import people_search, solving, versions
 from scheduler.services.people_search import natural_key
@@ -95,9 +95,9 @@ class Summary:
     groups_changed: int
 
 
-def slot_label(slot: Slot) -> str:
+def slot_label(slot: Slot, *, in_sentence: bool = False) -> str:
     """"Monday 09:00–10:15", in the reader's language."""
-    return f"{DAY_NAMES[slot.day_code]} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+    return slot_words(slot.day_code, format_minutes(slot.start), format_minutes(slot.end), in_sentence=in_sentence)
 
 
 def headline(kind: str, label: str) -> str:
@@ -129,7 +129,7 @@ def find_change(scenario: Scenario, kind: str, code: str) -> Change:
             return Change(kind, code, scenario.facilitator(code).name)
         if kind == "room":
             return Change(kind, code, scenario.room(code).name)
-        return Change(kind, code, slot_label(scenario.slot(code)))
+        return Change(kind, code, slot_label(scenario.slot(code), in_sentence=True))
     except KeyError:
         raise WhatIfError({"facilitator": _("Facilitator: this center has no such facilitator."),
                            "room": _("Room: this center has no such room."),
@@ -277,7 +277,7 @@ def summary(version: ScheduleVersion) -> Summary | None:
     kind, label = str(purpose.get("change", "")), str(purpose.get("name", purpose.get("code", "")))
     slot = purpose.get("slot")
     if kind == "slot" and isinstance(slot, dict) and slot.get("day") in DAYS:
-        label = f"{DAY_NAMES[slot['day']]} {slot.get('start', '')}–{slot.get('end', '')}"
+        label = slot_words(slot["day"], str(slot.get("start", "")), str(slot.get("end", "")), in_sentence=True)
     number = purpose.get("published")
     published = versions.find_version(version.center, number) if isinstance(number, int) else None
     data = versions.version_data(version)
