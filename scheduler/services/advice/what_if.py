@@ -301,7 +301,7 @@ def summary(version: ScheduleVersion) -> Summary | None:
     moved = sorted((Moved(name(code), sorted(title(g) for g in groups),
                           sorted(title(g) for g in after.get(code, frozenset())))
                     for code, groups in before.items() if after.get(code, frozenset()) != groups),
-                   key=lambda m: m.name)
+                   key=lambda m: natural_key(m.name))
     changed = sum(1 for g in data.schedule.groups if g.id in old_groups and _group_moved(old_groups[g.id], g))
     return Summary(headline(kind, label), number if isinstance(number, int) else None, moved, changed)
 
