@@ -42,7 +42,7 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "views/api/schedules.py::make_blueprint.compare": (2, "review.version_view parses the snapshots"),
     # Still raw, to convert (review.version_view and people_search.group_titles could take VersionData;
     # the editing pages work on the export dict that planning.apply_change edits).
-    "services/term_status.py::current_placement": (2, "to convert: people_search takes raw dicts"),
+    "services/term_status.py::current_placement": (1, "to convert: people_search.group_titles takes raw dicts"),
     "services/term_status.py::term_status": (1, "to convert: people_search takes raw dicts"),
     "services/audit_words.py::Namer.__init__": (1, "to convert: people_search takes raw dicts"),
     "views/schedules.py::pin_participant": (1, "review.version_view parses the snapshots"),

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from flask_babel import gettext as _
 
 from solver.scenario import Scenario
+from solver.schedule import Schedule
 
 PER_PAGE = 50
 ANSWERED_CHOICES = ("", "yes", "no")
@@ -164,10 +165,10 @@ def _title(group_id: str, activity_name: str, max_groups: int) -> str:
     return _("%(activity)s, group %(k)s", activity=activity_name, k=number)
 
 
-def placements(schedule: Mapping[str, Any]) -> dict[str, frozenset[str]]:
-    """Participant code -> the ids of the groups they are in."""
+def placements(schedule: Schedule | None) -> dict[str, frozenset[str]]:
+    """Participant code -> the ids of the groups they are in (none without a schedule)."""
     found: dict[str, set[str]] = {}
-    for group in schedule.get("groups", []):
-        for member in group["members"]:
-            found.setdefault(member, set()).add(group["id"])
+    for group in schedule.groups if schedule is not None else ():
+        for member in group.members:
+            found.setdefault(member, set()).add(group.id)
     return {code: frozenset(ids) for code, ids in found.items()}

@@ -19,7 +19,7 @@ from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, Facilitator, Participant, ScheduleVersion
 from scheduler.services import feed_tokens
 from scheduler.services.people_search import natural_key
-from scheduler.services.term import rosters
+from scheduler.services.term import members_on, rosters
 from scheduler.services.versions import VersionData, current_published, version_data
 from solver.scenario import format_minutes
 
@@ -82,9 +82,7 @@ def as_the_term_stands(published: ScheduleVersion, day: dt.date | None = None) -
     change must be compared with this, or the person who just joined is not told they lose the seat."""
     data = version_data(published)
     on = max(day or dt.date.today(), data.center.term_start)
-    by_group = rosters(published)
-    groups = tuple(dataclasses.replace(g, members=tuple(by_group[g.id].on(on))) for g in data.schedule.groups)
-    return dataclasses.replace(data, schedule=dataclasses.replace(data.schedule, groups=groups))
+    return dataclasses.replace(data, schedule=members_on(data.schedule, rosters(published), on))
 
 
 def plan(center: Center, version: ScheduleVersion) -> PublishPlan:

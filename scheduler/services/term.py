@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from scheduler.models.swaps import MeetingOverride, MemberChange, MemberChangeKi
 from scheduler.services.meetings import Meeting, MeetingChange, expand
 from scheduler.services.versions import VersionData, version_data
 from solver.scenario import Activity
+from solver.schedule import Schedule
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -77,6 +79,12 @@ def rosters(version: ScheduleVersion) -> dict[str, Roster]:
             target = roster.left if change.kind == MemberChangeKind.LEFT else roster.joined
             target[change.participant_code] = change.effective
     return result
+
+
+def members_on(schedule: Schedule, by_group: Mapping[str, Roster], day: dt.date) -> Schedule:
+    """``schedule`` with each group's members on ``day``: after the joins and leaves of the term."""
+    groups = tuple(dataclasses.replace(g, members=by_group[g.id].on(day)) for g in schedule.groups)
+    return dataclasses.replace(schedule, groups=groups)
 
 
 @dataclass

@@ -39,7 +39,7 @@ def current_placement(center: Center) -> Placement | None:
     if version is None:
         return None
     return Placement(version=version, titles=people_search.group_titles(version.scenario, version.schedule),
-                     groups_of=people_search.placements(version.schedule))
+                     groups_of=people_search.placements(versions.schedule_of(version)))
 
 
 @dataclass(frozen=True)

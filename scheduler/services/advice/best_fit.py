@@ -22,7 +22,7 @@ from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, 
 from scheduler.services import people_search, versions
 from scheduler.services.audit import record
 from scheduler.services.planning import mapping
-from scheduler.services.term import TermState, term_state
+from scheduler.services.term import TermState, members_on, term_state
 from solver import best_fit as fit
 from solver import scenario as sc
 from solver.schedule import Schedule
@@ -60,8 +60,7 @@ def today(state: TermState, day: dt.date | None = None) -> dt.date:
 
 def groups_on(state: TermState, day: dt.date) -> Schedule:
     """The published schedule with each group's members on ``day``."""
-    groups = tuple(dataclasses.replace(g, members=state.rosters[g.id].on(day)) for g in state.data.schedule.groups)
-    return dataclasses.replace(state.data.schedule, groups=groups)
+    return members_on(state.data.schedule, state.rosters, day)
 
 
 def solver_participant(row: Participant) -> sc.Participant:

@@ -23,7 +23,7 @@ from scheduler.services.people_search import natural_key
 from scheduler.services.scenarios import export_scenario
 from scheduler.services.term import term_state
 from solver.scenario import DAYS, Activity, Scenario, Slot, format_minutes, validate_scenario
-from solver.schedule import Group, Schedule, load_schedule
+from solver.schedule import Group, load_schedule
 
 KINDS = ("facilitator", "room", "slot")
 PURPOSE_KIND = "what_if"
@@ -297,22 +297,13 @@ def summary(version: ScheduleVersion) -> Summary | None:
         scenario = data.scenario if group_id in data.groups else before_data.scenario
         return people_search.group_title(scenario, group_id, group.activity) if group is not None else group_id
 
-    before, after = _placements(baseline), _placements(data.schedule)
+    before, after = people_search.placements(baseline), people_search.placements(data.schedule)
     moved = sorted((Moved(name(code), sorted(title(g) for g in groups),
                           sorted(title(g) for g in after.get(code, frozenset())))
                     for code, groups in before.items() if after.get(code, frozenset()) != groups),
                    key=lambda m: natural_key(m.name))
     changed = sum(1 for g in data.schedule.groups if g.id in old_groups and _group_moved(old_groups[g.id], g))
     return Summary(headline(kind, label), number if isinstance(number, int) else None, moved, changed)
-
-
-def _placements(schedule: Schedule | None) -> dict[str, frozenset[str]]:
-    """Participant code -> the ids of the groups they are in."""
-    found: dict[str, set[str]] = {}
-    for group in schedule.groups if schedule is not None else ():
-        for member in group.members:
-            found.setdefault(member, set()).add(group.id)
-    return {code: frozenset(ids) for code, ids in found.items()}
 
 
 def _group_moved(old: Group, new: Group) -> bool:
