@@ -9,6 +9,8 @@ from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
+from solver.scenario import Slot, format_minutes
+
 # The interface languages, each named in its own language (so never translated).
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
@@ -31,6 +33,11 @@ def slot_words(day_code: str, start: str, end: str, *, in_sentence: bool = False
     """"Monday 09:00–10:30" in the reader's language; ``in_sentence`` for a slot named mid-sentence."""
     day = (DAY_IN_SENTENCE if in_sentence else DAY_NAMES)[day_code]
     return f"{day} {start}–{end}"
+
+
+def slot_text(slot: Slot, *, in_sentence: bool = False) -> str:
+    """:func:`slot_words` for one of a scenario's slots."""
+    return slot_words(slot.day_code, format_minutes(slot.start), format_minutes(slot.end), in_sentence=in_sentence)
 
 
 SOLVER_STATUS = {
@@ -67,6 +74,7 @@ def datetime_text(value: dt.datetime) -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["date_text"] = date_text
     app.jinja_env.filters["datetime_text"] = datetime_text
+    app.jinja_env.filters["slot_text"] = slot_text
     app.jinja_env.filters["solver_status"] = lambda code: SOLVER_STATUS.get(str(code), code)
     app.jinja_env.filters["job_status"] = lambda code: JOB_STATUS.get(str(code), code)
     app.jinja_env.filters["change_label"] = lambda code: CHANGE_LABEL.get(str(code), code)

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from scheduler.extensions import db
 from scheduler.models import ScheduleVersion
-from scheduler.services import review
+from scheduler.services import review, versions
 from tests.large_center import large
 
 __all__ = ["large"]  # the fixture
@@ -18,7 +18,8 @@ __all__ = ["large"]  # the fixture
 def figures(app: Flask, center_id: int, number: int) -> review.Figures:
     with app.app_context():
         row = db.session.query(ScheduleVersion).filter_by(center_id=center_id, number=number).one()
-        return review.version_view(row.scenario, row.schedule).figures
+        data = versions.version_data(row)
+        return review.version_view(data.scenario, data.schedule).figures
 
 
 def test_the_verdict_names_the_version_with_more_people_placed(client: FlaskClient, app: Flask, large: int) -> None:

@@ -260,7 +260,9 @@ def test_the_coordinator_sees_what_changed_since_the_last_solve(app: Flask, clie
         assert center is not None
         db.session.add(ScheduleVersion(center_id=center_id, number=1, status=VersionStatus.DRAFT,
                                        created_at=dt.datetime.now(dt.UTC), solver_status="FEASIBLE",
-                                       scenario=current_scenario(center), schedule={"groups": []}))
+                                       scenario=current_scenario(center),
+                                       schedule={"format": "sociotherapy-schedule/1", "status": "FEASIBLE",
+                                                 "groups": []}))
         db.session.commit()
     sign_in(client, "ana@example.org")
     page = client.get(f"/centers/{center_id}/answers/").get_data(as_text=True)

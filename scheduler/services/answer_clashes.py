@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import slot_text
 from scheduler.models import Center
-from scheduler.services import editing
+from scheduler.services.planning import read_center
 from scheduler.services.versions import current_published, version_data
-from solver.scenario import format_minutes
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,10 @@ def clashes(center: Center, participant_code: str | None = None) -> list[Clash]:
     version = current_published(center)
     if version is None:
         return []
-    live = editing.current_scenario(center)
-    slots = {s["id"] for s in live["slots"]}
-    can_come = {p["id"]: {*p.get("available", []), *p.get("if_needed", [])} for p in live["participants"]
-                if participant_code is None or p["id"] == participant_code}
+    live = read_center(center)
+    slots = {s.id for s in live.slots}
+    can_come = {p.id: {*p.available, *p.if_needed} for p in live.participants
+                if participant_code is None or p.id == participant_code}
     data = version_data(version)
     found: list[Clash] = []
     for group in data.schedule.groups:
@@ -39,7 +38,7 @@ def clashes(center: Center, participant_code: str | None = None) -> list[Clash]:
             for slot_id in group.sessions:
                 if slot_id in slots and slot_id not in can_come[member]:
                     slot = data.scenario.slot(slot_id)
-                    when = f"{DAY_NAMES[slot.day_code]} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+                    when = slot_text(slot)
                     found.append(Clash(member, data.participant_name(member), data.activity_name(group.activity),
                                        when))
     return sorted(found, key=lambda c: (c.participant_name, c.when))

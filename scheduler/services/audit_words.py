@@ -13,11 +13,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from scheduler.i18n import DAY_NAMES, date_text
+from scheduler.i18n import date_text, slot_text
 from scheduler.models import Center
 from scheduler.models.swaps import AuditEntry
 from scheduler.services import people_search, versions
-from solver.scenario import Slot, format_minutes
 
 ACTIONS = {
     "swap.requested": _l("asked for cover or a trade"), "swap.accepted": _l("took over meetings (cover accepted)"),
@@ -111,8 +110,9 @@ class Namer:
         self.names |= {r.code: r.name for r in center.rooms}
         version = versions.current_published(center) or next(iter(versions.list_versions(center)), None)
         if version is not None:
-            self.names |= people_search.group_titles(version.scenario, version.schedule)
-            self.names |= {s.id: _slot_words(s) for s in versions.version_data(version).scenario.slots}
+            data = versions.version_data(version)
+            self.names |= people_search.group_titles(data.scenario, data.schedule)
+            self.names |= {s.id: slot_text(s) for s in data.scenario.slots}
 
     def token(self, word: str) -> str:
         if word in self.names:
@@ -133,9 +133,6 @@ class Namer:
         return " ".join(self.token(word) for word in str(value).split())
 
 
-def _slot_words(slot: Slot) -> str:
-    day = DAY_NAMES.get(slot.day_code, slot.day_code)
-    return f"{day} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
 
 
 def _page_words(namer: Namer, page: str) -> str:

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from flask_babel import gettext as _
 
@@ -136,21 +136,15 @@ def search(rows: Iterable[T], query: PeopleQuery, *, name: Callable[[T], str], c
     return paged(chosen, query.page, per_page, everyone=len(everything))
 
 
-def group_titles(scenario: Mapping[str, Any], schedule: Mapping[str, Any]) -> dict[str, str]:
+def group_titles(scenario: Scenario, schedule: Schedule) -> dict[str, str]:
     """Group id -> 'Community choir, group 2', so no internal code shows. The number is the one in the
     id (as the pins list says it), so a group keeps its name from one version to the next; an activity
     that runs one group at most is named alone."""
-    activities = {a["id"]: a for a in scenario.get("activities", [])}
-    titles = {}
-    for group in schedule.get("groups", []):
-        activity = activities.get(group["activity"], {})
-        titles[group["id"]] = _title(group["id"], activity.get("name", group["activity"]),
-                                     activity.get("max_groups", 2))
-    return titles
+    return {group.id: group_title(scenario, group.id, group.activity) for group in schedule.groups}
 
 
 def group_title(scenario: Scenario, group_id: str, activity_code: str) -> str:
-    """The title :func:`group_titles` gives one group, read from a typed scenario."""
+    """The title :func:`group_titles` gives one group."""
     try:
         activity = scenario.activity(activity_code)
     except KeyError:

@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import slot_text
 from scheduler.models import Center, Pin, PinKind, ScheduleVersion, User
 from scheduler.services.scenarios import export_scenario
+from scheduler.services.versions import schedule_of
 from solver import Scenario
-from solver.scenario import format_minutes
-from solver.schedule import Schedule, load_schedule
+from solver.schedule import Schedule
 
 GROUP_PARTS = {"slots": PinKind.GROUP_SLOTS, "room": PinKind.GROUP_ROOM,
                "facilitators": PinKind.GROUP_FACILITATORS}
@@ -70,7 +70,7 @@ def pin_group(center: Center, version: ScheduleVersion, group_id: str, parts: It
     unknown = chosen - set(GROUP_PARTS) - {"members"}
     if unknown:
         raise PinError(_("Unknown part to pin: %(part)s.", part=", ".join(sorted(unknown))))
-    schedule = load_schedule(version.schedule)
+    schedule = schedule_of(version)
     group = next((g for g in schedule.groups if g.id == group_id), None)
     if group is None:
         raise PinError(_("Version %(number)d has no group %(group)s.", number=version.number, group=group_id))
@@ -89,7 +89,7 @@ def pin_group(center: Center, version: ScheduleVersion, group_id: str, parts: It
 
 def pin_participant(center: Center, version: ScheduleVersion, participant: str, user: User | None) -> Pin:
     """Keep a participant in the groups they have in ``version``. The caller commits."""
-    schedule = load_schedule(version.schedule)
+    schedule = schedule_of(version)
     groups = _groups_of(schedule, participant)
     if not groups:
         raise PinError(_("This participant has no group in version %(number)d; only a placed participant "
@@ -243,8 +243,7 @@ def _subject_label(scenario: Scenario, pin: Pin) -> str:
 def _values_label(scenario: Scenario, kind: PinKind, values: list[str]) -> str:
     if kind == PinKind.GROUP_SLOTS:
         slots = {s.id: s for s in scenario.slots}
-        return ", ".join(f"{DAY_NAMES[slots[v].day_code]} {format_minutes(slots[v].start)}–"
-                         f"{format_minutes(slots[v].end)}" if v in slots else v for v in values)
+        return ", ".join(slot_text(slots[v]) if v in slots else v for v in values)
     if kind == PinKind.GROUP_ROOM:
         rooms = {r.id: r.name for r in scenario.rooms}
         return ", ".join(rooms.get(v, v) for v in values)

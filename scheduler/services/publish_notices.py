@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from scheduler.i18n import DAY_NAMES
+from scheduler.i18n import slot_text
 from scheduler.models import Center, Facilitator, Participant, ScheduleVersion
 from scheduler.services import feed_tokens
 from scheduler.services.people_search import natural_key
 from scheduler.services.term import members_on, rosters
 from scheduler.services.versions import VersionData, current_published, version_data
-from solver.scenario import format_minutes
 
 LIST_LIMIT = 30  # names shown on the confirmation page before "and N more"
 
@@ -114,8 +113,7 @@ def _lines(data: VersionData | None, placements: set[Placement]) -> str:
         return ""
     lines = []
     for activity, slot_ids, room in sorted(placements):
-        times = ", ".join(f"{DAY_NAMES[s.day_code]} {format_minutes(s.start)}–{format_minutes(s.end)}"
-                          for s in (data.scenario.slot(i) for i in slot_ids))
+        times = ", ".join(slot_text(data.scenario.slot(i)) for i in slot_ids)
         lines.append(_("- %(group)s: %(times)s, in %(place)s", group=data.label(activity), times=times,
                        place=data.room_name(room)))
     return "\n".join(lines)

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from scheduler.i18n import DAY_NAMES
-from solver import Scenario, load_scenario
+from scheduler.i18n import slot_text
+from solver import Scenario
 from solver.scenario import DAYS, format_minutes
-from solver.schedule import Schedule, load_schedule
+from solver.schedule import Schedule
 
 # Whole phrases, so each language writes its own ordinals ("1.ª opción"); short, to fit the chart.
 RANK_LABELS = (_l("1st choice"), _l("2nd choice"), _l("3rd choice"), _l("4th choice"), _l("5th choice"),
@@ -79,9 +79,8 @@ class VersionView:
     figures: Figures
 
 
-def version_view(scenario_data: dict[str, Any], schedule_data: dict[str, Any]) -> VersionView:
-    scenario = load_scenario(scenario_data)
-    schedule = load_schedule(schedule_data)
+def version_view(scenario: Scenario, schedule: Schedule) -> VersionView:
+    """A version laid out for its page (read it with ``versions.version_data``)."""
     activity_index = {a.id: i for i, a in enumerate(scenario.activities)}
 
     def slot_label(slot_id: str) -> str:
@@ -161,8 +160,7 @@ def _figures(scenario: Scenario, schedule: Schedule) -> Figures:
 
 def _slot_words(scenario: Scenario, slot_id: str) -> str:
     """"Monday 09:00–10:15", in the reader's language."""
-    slot = scenario.slot(slot_id)
-    return f"{DAY_NAMES[slot.day_code]} {format_minutes(slot.start)}–{format_minutes(slot.end)}"
+    return slot_text(scenario.slot(slot_id))
 
 
 # --------------------------------------------------------------------------- comparing versions

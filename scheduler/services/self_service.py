@@ -20,8 +20,8 @@ from scheduler.services import accounts, mail, planning
 from scheduler.services import editing as svc
 from scheduler.services.review import DataChanges, data_changes
 from scheduler.services.term import term_state
-from scheduler.services.versions import current_published
-from solver.scenario import Scenario, build_scenario
+from scheduler.services.versions import current_published, list_versions, version_data
+from solver.scenario import Scenario
 
 LEVELS = ("available", "if_needed", "no")
 
@@ -203,15 +203,12 @@ class Changes:
 
 
 def changes_since_last_solve(center: Center) -> Changes | None:
-    from scheduler.services.planning import read_center
-    from scheduler.services.versions import list_versions
-
     versions = list_versions(center)
     if not versions:
         return None
     latest = versions[0]
     # Both typed, so the comparison is of normalised data (a missing if_needed equals an empty one).
-    return Changes(latest.number, data_changes(build_scenario(latest.scenario), read_center(center)))
+    return Changes(latest.number, data_changes(version_data(latest).scenario, planning.read_center(center)))
 
 
 # --------------------------------------------------------------------------- a page read earlier

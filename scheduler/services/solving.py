@@ -542,9 +542,9 @@ def _hint_schedule(version_id: int | None) -> Schedule | None:
     version = db.session.get(ScheduleVersion, version_id)
     if version is None:  # deleted since the build was asked for
         return None
-    from solver.schedule import load_schedule
+    from scheduler.services.versions import schedule_of
 
-    return load_schedule(version.schedule)
+    return schedule_of(version)
 
 
 def term_baseline(version: ScheduleVersion, day: dt.date | None = None) -> dict[str, Any]:

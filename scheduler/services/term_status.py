@@ -38,8 +38,9 @@ def current_placement(center: Center) -> Placement | None:
     version = versions.current_published(center) or next(iter(versions.list_versions(center)), None)
     if version is None:
         return None
-    return Placement(version=version, titles=people_search.group_titles(version.scenario, version.schedule),
-                     groups_of=people_search.placements(versions.schedule_of(version)))
+    data = versions.version_data(version)
+    return Placement(version=version, titles=people_search.group_titles(data.scenario, data.schedule),
+                     groups_of=people_search.placements(data.schedule))
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def term_status(center: Center, today: dt.date | None = None) -> TermStatus:
         left_out = len(codes - placed)
         day = max(today or dt.date.today(), center.term_start)
         smallest = {a.id: a.min_size for a in data.scenario.activities}
-        titles = people_search.group_titles(published.scenario, published.schedule)
+        titles = people_search.group_titles(data.scenario, data.schedule)
         activity_of = {g.id: g.activity for g in data.schedule.groups}
         for gid, roster in rosters(published).items():
             if len(roster.on(day)) < smallest.get(activity_of.get(gid, ""), 0):

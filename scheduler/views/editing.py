@@ -128,22 +128,23 @@ def _viewed_list(center: Center, page: str, subject: str) -> None:
 @login_required
 def items(center_id: int, section: str) -> str:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
+    scenario = planning.read_center(center)
+    rows: tuple[Any, ...] = getattr(scenario, section)  # the section's typed entities (slots, rooms, ...)
     if section in audit.PEOPLE_SECTIONS:
         _viewed_list(center, "list", section)
     if section not in ("participants", "facilitators"):
-        return render_template("editing/items.html", center=center, section=section, items=data[section],
-                               title=TITLES[section], day_names=DAY_NAMES)
+        return render_template("editing/items.html", center=center, section=section, items=rows,
+                               title=TITLES[section])
     # Lists of people are searched and paged: at 600 participants nobody scrolls to the one they want.
     query = people_search.PeopleQuery.from_args(request.args)
     placement = term_status.current_placement(center) if section == "participants" else None
     answered = {p.code: p.answered_at is not None for p in center.participants}
     found = people_search.search(
-        data[section], query, name=lambda item: item["name"], code=lambda item: item["id"],
-        facts=(lambda item: placement.facts(item["id"], answered.get(item["id"]))) if placement else
-        (lambda item: people_search.PersonFacts(answered=answered.get(item["id"]))))
+        rows, query, name=lambda item: item.name, code=lambda item: item.id,
+        facts=(lambda item: placement.facts(item.id, answered.get(item.id))) if placement else
+        (lambda item: people_search.PersonFacts(answered=answered.get(item.id))))
     return render_template("editing/items.html", center=center, section=section, items=found.items, found=found,
-                           query=query, placement=placement, title=TITLES[section], day_names=DAY_NAMES)
+                           query=query, placement=placement, title=TITLES[section])
 
 
 def _back_to_list(center: Center, section: str, code: str) -> Redirect:
@@ -370,9 +371,10 @@ def preferences(center_id: int, code: str) -> str | Redirect:
 # --------------------------------------------------------------------------- pairs
 
 
-def _pair_form(data: dict[str, Any]) -> PairForm:
+def _pair_form(participants: dict[str, str]) -> PairForm:
+    """The pair form, its choices the center's participants (code -> name)."""
     form = PairForm()
-    choices = [SelectChoice(p["id"], f'{p["name"]} ({p["id"]})') for p in data["participants"]]
+    choices = [SelectChoice(code, f"{name} ({code})") for code, name in participants.items()]
     form.first.choices = choices
     form.second.choices = choices
     return form
@@ -382,8 +384,9 @@ def _pair_form(data: dict[str, Any]) -> PairForm:
 @login_required
 def pairs(center_id: int) -> str | Redirect:
     center = get_center_or_404(center_id)
-    data = svc.current_scenario(center)
-    form = _pair_form(data)
+    scenario = planning.read_center(center)
+    names = {p.id: p.name for p in scenario.participants}
+    form = _pair_form(names)
     problems: list[str] = []
     if form.validate_on_submit():
         result = planning.add_pair(center, form.kind.data or "keep_apart", form.first.data or "",
@@ -394,9 +397,9 @@ def pairs(center_id: int) -> str | Redirect:
             return redirect(url_for("editing.pairs", center_id=center.id))
         _refused(result)
         problems = result.messages()
-    names = {p["id"]: p["name"] for p in data["participants"]}
     _viewed_list(center, "pairs", "participants kept apart or together")
-    return render_template("editing/pairs.html", center=center, form=form, data=data, names=names,
+    pair_lists = {"keep_apart": scenario.keep_apart, "keep_together": scenario.keep_together}
+    return render_template("editing/pairs.html", center=center, form=form, pairs=pair_lists, names=names,
                            kinds=PAIR_TITLES, problems=problems)
 
 
@@ -408,7 +411,7 @@ def edit_pair(center_id: int, kind: str, index: int) -> str | Redirect:
     data = scenario.to_dict()
     if not 0 <= index < len(data.get(kind, [])):
         abort(404)
-    form = _pair_form(data)
+    form = _pair_form({p.id: p.name for p in scenario.participants})
     problems: list[str] = []
     if request.method == "GET":
         form.kind.data, (form.first.data, form.second.data) = kind, data[kind][index]

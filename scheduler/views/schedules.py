@@ -193,7 +193,8 @@ def pin_participant(center_id: int, number: int) -> Response:
     center = get_center_or_404(center_id)
     found = get_version_or_404(center, number)
     form = PinParticipantForm()
-    form.participant.choices = participant_choices(review.version_view(found.scenario, found.schedule))
+    data = versions.version_data(found)
+    form.participant.choices = participant_choices(review.version_view(data.scenario, data.schedule))
     back = url_for("schedules.version", center_id=center.id, number=number, section="pins", _anchor="pins-heading")
     if not form.validate_on_submit():
         flash(_("Participant: %(error)s", error=" ".join(form.participant.errors) or _("choose a participant.")),

@@ -21,7 +21,7 @@ from scheduler.extensions import db
 from scheduler.i18n import DAY_NAMES, date_text
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
-from scheduler.services import audit, audit_words, feed_tokens, notify, swaps, versions
+from scheduler.services import audit, audit_words, feed_tokens, notify, people_search, swaps, versions
 from scheduler.services.cover import eligible_colleagues, problems_taking
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.auth import recent_password_required
@@ -112,13 +112,7 @@ def _group_title(state: TermState, group_code: str) -> str:
     version (a page labels many meetings)."""
     cache: dict[int, dict[str, str]] = g.setdefault("group_titles", {})
     if state.version.id not in cache:
-        data, titles = state.data, {}
-        for group in data.schedule.groups:
-            activity = data.scenario.activity(group.activity)
-            _code, _sep, number = group.id.rpartition("-")
-            titles[group.id] = activity.name if activity.max_groups <= 1 or not number.isdigit() else _(
-                "%(activity)s, group %(k)s", activity=activity.name, k=number)
-        cache[state.version.id] = titles
+        cache[state.version.id] = people_search.group_titles(state.data.scenario, state.data.schedule)
     return cache[state.version.id].get(group_code, group_code)
 
 

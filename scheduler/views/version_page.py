@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from scheduler.models import ScheduleVersion
-from scheduler.services import compare_verdict, people_search, review, term_status
+from scheduler.services import compare_verdict, people_search, review, term_status, versions
 from scheduler.services.people_search import Page, PeopleQuery
 
 ONE_PAGE_UP_TO = 150
@@ -44,8 +44,9 @@ def back_args(args: Mapping[str, str]) -> dict[str, object]:
 
 
 def version_page(version: ScheduleVersion, args: Mapping[str, str]) -> VersionPage:
-    view = review.version_view(version.scenario, version.schedule)
-    titles = people_search.group_titles(version.scenario, version.schedule)
+    data = versions.version_data(version)
+    view = review.version_view(data.scenario, data.schedule)
+    titles = people_search.group_titles(data.scenario, data.schedule)
     query = PeopleQuery.from_args(args)
     section = args.get("section", "")
     if section not in SECTIONS:
@@ -81,13 +82,14 @@ class ComparePage:
 
 
 def compare_page(old: ScheduleVersion, new: ScheduleVersion, args: Mapping[str, str]) -> ComparePage:
-    old_view = review.version_view(old.scenario, old.schedule)
-    new_view = review.version_view(new.scenario, new.schedule)
+    old_data, new_data = versions.version_data(old), versions.version_data(new)
+    old_view = review.version_view(old_data.scenario, old_data.schedule)
+    new_view = review.version_view(new_data.scenario, new_data.schedule)
     comparison = review.compare_versions(old_view, new_view)
     query = PeopleQuery.from_args(args)
     moved = people_search.search(comparison.moved, query, name=lambda m: m.name, code=lambda m: m.participant,
                                  per_page=PEOPLE_PER_PAGE)
-    titles = people_search.group_titles(old.scenario, old.schedule) | people_search.group_titles(
-        new.scenario, new.schedule)
+    titles = people_search.group_titles(old_data.scenario, old_data.schedule) | people_search.group_titles(
+        new_data.scenario, new_data.schedule)
     return ComparePage(comparison=comparison, query=query, moved=moved, titles=titles,
                        verdict=compare_verdict.verdict(old, old_view, new, new_view, comparison))

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
-from scheduler.i18n import slot_words
+from scheduler.i18n import slot_text
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
 from scheduler.services import people_search, versions
@@ -188,7 +188,7 @@ def _slot(state: TermState, code: str) -> str:
         slot = state.data.scenario.slot(code)
     except KeyError:
         return code
-    return slot_words(slot.day_code, sc.format_minutes(slot.start), sc.format_minutes(slot.end), in_sentence=True)
+    return slot_text(slot, in_sentence=True)
 
 
 def _fit_lines(f: fit.Fit, state: TermState) -> tuple[str, ...]:

@@ -23,11 +23,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from scheduler.i18n import slot_words
+from scheduler.i18n import slot_text
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
 from scheduler.services import audit, people_search, planning, review, solving
 from scheduler.services.versions import snapshot_digest, version_data
-from solver.scenario import Scenario, format_minutes
+from solver.scenario import Scenario
 from solver.schedule import Schedule
 from solver.suggestions import Change, Suggestion, suggest
 
@@ -145,8 +145,7 @@ def _name(lookup: Any, code: str | None) -> str:
 
 def _slots(scenario: Scenario, slots: tuple[str, ...] | list[str]) -> str:
     known = {x.id: x for x in scenario.slots}
-    return ", ".join(slot_words(known[s].day_code, format_minutes(known[s].start), format_minutes(known[s].end),
-                                in_sentence=True) if s in known else s for s in slots)
+    return ", ".join(slot_text(known[s], in_sentence=True) if s in known else s for s in slots)
 
 
 def _rank(rank: int) -> str:

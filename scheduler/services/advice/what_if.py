@@ -16,13 +16,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from scheduler.i18n import slot_words
+from scheduler.i18n import slot_text, slot_words
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
 from scheduler.services import people_search, solving, versions
 from scheduler.services.people_search import natural_key
 from scheduler.services.scenarios import export_scenario
 from scheduler.services.term import term_state
-from solver.scenario import DAYS, Activity, Scenario, Slot, format_minutes, validate_scenario
+from solver.scenario import DAYS, Activity, Scenario, format_minutes, validate_scenario
 from solver.schedule import Group, load_schedule
 
 KINDS = ("facilitator", "room", "slot")
@@ -95,11 +95,6 @@ class Summary:
     groups_changed: int
 
 
-def slot_label(slot: Slot, *, in_sentence: bool = False) -> str:
-    """"Monday 09:00–10:15", in the reader's language."""
-    return slot_words(slot.day_code, format_minutes(slot.start), format_minutes(slot.end), in_sentence=in_sentence)
-
-
 def headline(kind: str, label: str) -> str:
     if kind == "facilitator":
         return _("What if %(name)s leaves", name=label)
@@ -114,7 +109,7 @@ def choices(center: Center) -> dict[str, list[Choice]]:
     return {"facilitator": sorted((Choice(f.id, f.name) for f in scenario.facilitators),
                                   key=lambda c: natural_key(c.label)),
             "room": sorted((Choice(r.id, r.name) for r in scenario.rooms), key=lambda c: natural_key(c.label)),
-            "slot": [Choice(s.id, slot_label(s)) for s in sorted(scenario.slots, key=lambda s: (s.day, s.start))]}
+            "slot": [Choice(s.id, slot_text(s)) for s in sorted(scenario.slots, key=lambda s: (s.day, s.start))]}
 
 
 def find_change(scenario: Scenario, kind: str, code: str) -> Change:
@@ -129,7 +124,7 @@ def find_change(scenario: Scenario, kind: str, code: str) -> Change:
             return Change(kind, code, scenario.facilitator(code).name)
         if kind == "room":
             return Change(kind, code, scenario.room(code).name)
-        return Change(kind, code, slot_label(scenario.slot(code), in_sentence=True))
+        return Change(kind, code, slot_text(scenario.slot(code), in_sentence=True))
     except KeyError:
         raise WhatIfError({"facilitator": _("Facilitator: this center has no such facilitator."),
                            "room": _("Room: this center has no such room."),

@@ -132,8 +132,9 @@ def make_blueprint() -> Blueprint:
         old, new = versions.find_version(center, args["a"]), versions.find_version(center, args["b"])
         if old is None or new is None:
             return _not_found()
-        found = review.compare_versions(review.version_view(old.scenario, old.schedule),
-                                        review.version_view(new.scenario, new.schedule))
+        old_data, new_data = versions.version_data(old), versions.version_data(new)
+        found = review.compare_versions(review.version_view(old_data.scenario, old_data.schedule),
+                                        review.version_view(new_data.scenario, new_data.schedule))
         return {"a": old.number, "b": new.number,
                 "moved": [{"participant": m.participant, "before": m.before, "after": m.after} for m in found.moved],
                 "groups_added": found.groups_added, "groups_removed": found.groups_removed,
