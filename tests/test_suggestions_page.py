@@ -311,3 +311,33 @@ def test_one_change_that_seats_different_people_is_two_suggestions_with_two_keys
     assert suggestions.suggestion_key(for_dana) == suggestions.suggestion_key(
         Suggestion(change=seat, seats=("p4",), moved=(), score_change=110, scenario=scenario,
                    schedule=Schedule(status="FEASIBLE")))
+
+
+def test_the_list_says_how_many_left_out_no_small_change_reaches(
+        app: Flask, client: FlaskClient, make_coordinator: Callable[..., None]) -> None:
+    """Eva can come only on Tuesday, when nobody can lead the choir: one more seat seats Dana, and the
+    page says plainly that nothing small was found for Eva, rather than leaving her unmentioned."""
+    scenario = tiny(max_size=3, dana_times=["MO-0900"])
+    scenario["participants"].append({"id": "p5", "name": "Eva Lara", "email": "p5@example.org",
+                                     "available": ["TU-0900"], "preferences": ["act1"], "max_groups": 1})
+    center_id = make_tiny(app, scenario)
+    with app.app_context():
+        version = db.session.query(ScheduleVersion).filter_by(center_id=center_id).one()
+        version.schedule = {**VERSION_1, "unassigned": [*VERSION_1["unassigned"],  # type: ignore[list-item]
+                                                        {"participant": "p5", "reason": "no time"}]}
+        db.session.commit()
+    make_coordinator("ana@example.org", "Tiny")
+    sign_in(client, "ana@example.org")
+    for url in (f"/centers/{center_id}/schedule/versions/1/suggestions",
+                f"/centers/{center_id}/schedule/versions/1/suggestions?part=1"):
+        text = re.sub(r"\s+", " ", client.get(url).get_data(as_text=True))
+        assert "It seats 1 person left out: Dana Mora." in text
+        assert "No small change was found for the 1 other person left out" in text
+    with app.app_context():
+        page = suggestions.suggestions_page(db.session.query(ScheduleVersion).filter_by(center_id=center_id).one())
+        assert (page.left_out, page.beyond_reach) == (2, 1)
+
+
+def test_the_list_says_nothing_of_others_when_every_one_left_out_is_reached(client: FlaskClient, seat: int) -> None:
+    text = client.get(f"/centers/{seat}/schedule/versions/1/suggestions").get_data(as_text=True)
+    assert "It seats 1 person left out: Dana Mora." in text and "No small change was found" not in text

@@ -64,6 +64,7 @@ class SuggestionsPage:
     left_out: int            # people the version leaves out
     suggestions: list[SuggestionView]
     more: int                # found but not listed
+    beyond_reach: int        # people left out whom no suggestion found seats
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,11 @@ def describe(suggestion: Suggestion, scenario: Scenario, schedule: Schedule) -> 
 def suggestions_page(version: ScheduleVersion, shown: int = SHOWN) -> SuggestionsPage:
     data = version_data(version)
     found = suggestions_for(version)
-    return SuggestionsPage(left_out=len(data.schedule.unassigned),
+    left_out = {u.participant for u in data.schedule.unassigned}
+    reached = {code for s in found for code in s.seats}
+    return SuggestionsPage(left_out=len(left_out),
                            suggestions=[describe(s, data.scenario, data.schedule) for s in found[:shown]],
-                           more=max(0, len(found) - shown))
+                           more=max(0, len(found) - shown), beyond_reach=len(left_out - reached))
 
 
 def offered(version: ScheduleVersion, key: str) -> SuggestionView | None:
