@@ -4,6 +4,7 @@ reader's language and the center's time zone (the time zone is chosen in ``creat
 import datetime as dt
 
 from babel.dates import format_skeleton
+from babel.numbers import format_decimal, format_percent
 from flask import Flask
 from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -71,10 +72,25 @@ def datetime_text(value: dt.datetime) -> str:
     return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
 
 
+def number_text(value: float, places: int = 0) -> str:
+    """'64,880' / '64.880', '3.5' / '3,5': a number as the reader's language writes it."""
+    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+    return format_decimal(value, format=pattern, locale=get_locale())
+
+
+def percent_text(share: float, places: int = 0) -> str:
+    """'98.5%' / '98,5 %' for a share between 0 and 1, with up to ``places`` decimals."""
+    if places <= 0:
+        return format_percent(share, locale=get_locale())
+    return format_percent(round(share, places + 2), locale=get_locale(), decimal_quantization=False)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["date_text"] = date_text
     app.jinja_env.filters["datetime_text"] = datetime_text
     app.jinja_env.filters["slot_text"] = slot_text
+    app.jinja_env.filters["number_text"] = number_text
+    app.jinja_env.filters["percent_text"] = percent_text
     app.jinja_env.filters["solver_status"] = lambda code: SOLVER_STATUS.get(str(code), code)
     app.jinja_env.filters["job_status"] = lambda code: JOB_STATUS.get(str(code), code)
     app.jinja_env.filters["change_label"] = lambda code: CHANGE_LABEL.get(str(code), code)

@@ -224,3 +224,22 @@ def test_a_participants_calendar_follows_the_language_chosen_on_their_page(
     assert "Groups at Swaps" in client.get(feed).get_data(as_text=True)
     client.post(f"/p/{world.secrets['a-link']}/language", data={"locale": "es"})
     assert "Grupos en Swaps" in app.test_client().get(feed).get_data(as_text=True)  # whoever polls it
+
+
+def test_numbers_are_written_as_the_readers_language_writes_them(app: Flask) -> None:
+    """Scores, shares and means: '64,880' and '98.5%' in English, '64.880' and '98,5 %' in Spanish."""
+    from flask_babel import force_locale
+
+    from scheduler.i18n import number_text, percent_text
+    from scheduler.services.term_status import score_sentence
+
+    with app.test_request_context():
+        with force_locale("en"):
+            assert (number_text(64880), percent_text(0.985, 1), percent_text(0.5), number_text(3.5, 1)) == (
+                "64,880", "98.5%", "50%", "3.5")
+            assert score_sentence(64000, 65000).endswith("reaches 98.5% of the most any schedule could (65,000).")
+        with force_locale("es"):
+            assert (number_text(64880), percent_text(0.985, 1), percent_text(0.5), number_text(3.5, 1)) == (
+                "64.880", "98,5\xa0%", "50\xa0%", "3,5")
+            assert score_sentence(64000, 65000).endswith(
+                "alcanza el 98,5\xa0% de lo máximo que podría lograr un horario (65.000).")

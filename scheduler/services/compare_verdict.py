@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from scheduler.i18n import number_text
 from scheduler.models import ScheduleVersion
 from scheduler.services.review import Comparison, VersionView
 
@@ -67,8 +68,8 @@ def verdict(old_version: ScheduleVersion, old_view: VersionView, new_version: Sc
             str(b.size_spread), _better(a.size_spread, b.size_spread, higher_is_better=False)),
         Row(_("Facilitators: busiest minus least busy, meetings a week"), str(a.load_spread), str(b.load_spread),
             _better(a.load_spread, b.load_spread, higher_is_better=False)),
-        Row(_("Score"), "—" if a.score is None else str(a.score), "—" if b.score is None else str(b.score),
-            _better(a.score, b.score)),
+        Row(_("Score"), "—" if a.score is None else number_text(a.score),
+            "—" if b.score is None else number_text(b.score), _better(a.score, b.score)),
     ]
     order = [(a.placed, b.placed), (a.first_choice, b.first_choice), (a.second_choice, b.second_choice),
              (a.score or 0, b.score or 0)]

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
+from scheduler.i18n import number_text, percent_text
 from scheduler.models import Center, Participant, ScheduleVersion, SolveJob
 from scheduler.models.schedules import JobStatus
 from scheduler.models.swaps import SwapRequest, SwapStatus
@@ -128,5 +129,5 @@ def score_sentence(objective: int | None, bound: int | None) -> str:
                   "for meetings at “if need be” times. Higher is better.")
     if bound is None or bound <= 0:
         return explained
-    return _("%(explained)s This one reaches %(share).1f%% of the most any schedule could (%(bound)s).",
-             explained=explained, share=100 * objective / bound, bound=f"{bound:,}")
+    return _("%(explained)s This one reaches %(share)s of the most any schedule could (%(bound)s).",
+             explained=explained, share=percent_text(objective / bound, 1), bound=number_text(bound))
