@@ -44,6 +44,7 @@ def test_the_verdict_names_the_version_with_more_people_placed(client: FlaskClie
 def test_a_version_compared_with_itself_is_as_good(client: FlaskClient, large: int) -> None:
     html = client.get(f"/centers/{large}/schedule/compare?a=2&b=2").get_data(as_text=True)
     assert "Versions 2 and 2 are as good as each other" in html and "Nobody moved." in html
+    assert "Both were built on the same data" in html and "built on different data" not in html
 
 
 def test_people_who_moved_are_paged_and_searchable(client: FlaskClient, large: int) -> None:

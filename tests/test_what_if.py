@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -367,6 +368,10 @@ def test_the_coordinator_sees_who_is_affected_and_starts_a_draft(
     assert compare.status_code == 200
     shown = compare.get_data(as_text=True)
     assert "Group Talk group changed:" in shown and "Ben Ruiz →" in shown  # a new facilitator for Talk group
+    # The draft was built without Ben: the verdict says so, and the data each was built on is listed.
+    verdict = re.search(r'<p class="verdict" id="verdict"><strong>([^<]+)</strong>', shown)
+    assert verdict is not None and "They were built on different data (listed below)" in html.unescape(verdict[1])
+    assert "Facilitators · removed: Ben Ruiz" in shown
 
 
 def test_the_pages_refuse_clearly(client: FlaskClient, tiny_web: int, counts: Callable[[], dict[str, int]],

@@ -57,7 +57,19 @@ def _better(old: int | None, new: int | None, higher_is_better: bool = True) -> 
 
 
 def verdict(old_version: ScheduleVersion, old_view: VersionView, new_version: ScheduleVersion,
-            new_view: VersionView, comparison: Comparison) -> Verdict:
+            new_view: VersionView, comparison: Comparison, *, same_data: bool = True) -> Verdict:
+    """Which version is better and why, in one sentence; ``same_data`` False when they were built on
+    different planning data (a what-if without a facilitator, say), which the sentence then says."""
+    found = _verdict(old_version, old_view, new_version, new_view, comparison)
+    if same_data:
+        return found
+    caveat = _("They were built on different data (listed below), so part of the difference comes from the "
+               "data, not from the plan.")
+    return Verdict(f"{found.sentence} {caveat}", found.rows, found.moved)
+
+
+def _verdict(old_version: ScheduleVersion, old_view: VersionView, new_version: ScheduleVersion,
+             new_view: VersionView, comparison: Comparison) -> Verdict:
     a, b = key_figures(old_view, old_version), key_figures(new_view, new_version)
     rows = [
         Row(_("People placed"), str(a.placed), str(b.placed), _better(a.placed, b.placed)),

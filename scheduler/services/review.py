@@ -240,7 +240,12 @@ class DataChanges:
 
     @property
     def any(self) -> bool:
-        return bool(self.other) or any(v for d in (self.added, self.removed, self.changed) for v in d.values())
+        return self.count > 0
+
+    @property
+    def count(self) -> int:
+        """How many lines the list of changes has."""
+        return len(self.other) + sum(len(v) for d in (self.added, self.removed, self.changed) for v in d.values())
 
 
 DATA_SECTIONS = ("slots", "rooms", "activities", "facilitators", "participants")

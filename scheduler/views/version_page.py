@@ -79,6 +79,7 @@ class ComparePage:
     titles: dict[str, str]             # group id -> its name, as the newer version names it
     query: PeopleQuery
     moved: Page[review.Move]
+    data: review.DataChanges           # what differs in the data the two were built on
 
 
 def compare_page(old: ScheduleVersion, new: ScheduleVersion, args: Mapping[str, str]) -> ComparePage:
@@ -91,5 +92,6 @@ def compare_page(old: ScheduleVersion, new: ScheduleVersion, args: Mapping[str, 
                                  per_page=PEOPLE_PER_PAGE)
     titles = people_search.group_titles(old_data.scenario, old_data.schedule) | people_search.group_titles(
         new_data.scenario, new_data.schedule)
-    return ComparePage(comparison=comparison, query=query, moved=moved, titles=titles,
-                       verdict=compare_verdict.verdict(old, old_view, new, new_view, comparison))
+    data = review.data_changes(old_data.scenario, new_data.scenario)
+    found = compare_verdict.verdict(old, old_view, new, new_view, comparison, same_data=not data.any)
+    return ComparePage(comparison=comparison, query=query, moved=moved, titles=titles, data=data, verdict=found)
