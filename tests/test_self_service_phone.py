@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from scheduler.extensions import db
@@ -72,6 +73,9 @@ def test_answering_no_at_the_time_of_ones_group_warns_them_and_the_coordinator(
         found = answer_clashes.clashes(center)
         assert [(c.participant_code, c.group, c.when) for c in found][:1] == [
             ("p1", "Anxiety support group", "Monday 09:00–10:15")]
+        with force_locale("es"):  # the participant's sentence names the day in lower case in Spanish
+            assert [(c.when, c.when_in_sentence) for c in answer_clashes.clashes(center)][:1] == [
+                ("Lunes 09:00–10:15", "lunes 09:00–10:15")]
         # What the dashboard shows: each clash, linked to the person in the answers list.
         html = render_template_string('{% include "coordinator/_answer_clashes.html" %}', center=center)
         assert "Participant 1</a>: Anxiety support group, Monday 09:00–10:15" in html

@@ -18,6 +18,7 @@ class Clash:
     participant_name: str
     group: str     # the activity's name in the published version
     when: str      # "Monday 09:00–10:15"
+    when_in_sentence: str  # the same, to name inside a sentence (Spanish "el lunes 09:00–10:15")
 
 
 def clashes(center: Center, participant_code: str | None = None) -> list[Clash]:
@@ -38,7 +39,6 @@ def clashes(center: Center, participant_code: str | None = None) -> list[Clash]:
             for slot_id in group.sessions:
                 if slot_id in slots and slot_id not in can_come[member]:
                     slot = data.scenario.slot(slot_id)
-                    when = slot_text(slot)
                     found.append(Clash(member, data.participant_name(member), data.activity_name(group.activity),
-                                       when))
+                                       slot_text(slot), slot_text(slot, in_sentence=True)))
     return sorted(found, key=lambda c: (c.participant_name, c.when))
