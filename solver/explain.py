@@ -33,6 +33,10 @@ def explain_unassigned(scenario: Scenario, schedule: Schedule) -> dict[str, str]
         if not p.preferences:
             out[p.id] = "has no preferences: add the activities they want"
             continue
+        if not p.available and not p.if_needed:
+            # Not "too few days": they have told no times at all, so the coordinator asks them.
+            out[p.id] = "gave no times at which they can come: ask them when they can"
+            continue
         reasons = [_why_not(scenario, schedule, p, scenario.activity(a)) for a in p.preferences]
         if len(reasons) == 1:
             out[p.id] = f"wants only {reasons[0]}"

@@ -43,6 +43,14 @@ def test_unassigned_reason_names_the_meeting_time() -> None:
     assert "Art" in reasons["p2"] and "available" in reasons["p2"]
 
 
+def test_someone_who_gave_no_times_is_not_told_too_few_days() -> None:
+    sc = scenario(participants=[person("p1", ["a1"]), person("p2", ["a1"], [])])
+    result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
+    assert_valid(sc, result)
+    reasons = {u.participant: u.reason for u in result.unassigned}
+    assert reasons == {"p2": "gave no times at which they can come: ask them when they can"}
+
+
 def test_full_groups_are_named() -> None:
     sc = scenario(activity={"max_size": 1}, participants=[person("p1", ["a1"]), person("p2", ["a1"])])
     result = solve(sc, SolveParams(time_limit_s=10, workers=1, seed=0))
