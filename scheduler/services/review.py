@@ -262,6 +262,7 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     added: dict[str, list[str]] = {}
     removed: dict[str, list[str]] = {}
     changed: dict[str, list[str]] = {}
+    names = _names(old) | _names(new)
     for section in DATA_SECTIONS:
         before = {e.id: e for e in getattr(old, section)}
         after = {e.id: e for e in getattr(new, section)}
@@ -269,11 +270,19 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
         removed[section] = [_label(before[code]) for code in before if code not in after]
         changed[section] = []
         for code in after:
-            if code in before and before[code] != after[code]:
-                lines = describe(normal(before[code]), normal(after[code]))
+            if code in before and (was := normal(before[code])) != (now := normal(after[code])):
+                lines = describe(was, now, names)
                 changed[section].append(f"{_label(after[code])} ({'; '.join(lines)})")
     other = [str(_l("Center: %(what)s", what=line)) for line in describe(normal(old.center), normal(new.center))]
     pairs_before = {k: [list(p) for p in getattr(old, k)] for k in ("keep_apart", "keep_together")}
     pairs_after = {k: [list(p) for p in getattr(new, k)] for k in ("keep_apart", "keep_together")}
-    other += describe(pairs_before, pairs_after)
+    other += describe(pairs_before, pairs_after, names)
     return DataChanges(added, removed, changed, other)
+
+
+def _names(scenario: Scenario) -> dict[str, str]:
+    """Code -> words for what a person's lists and the pairs hold: times, activities, people."""
+    names = {s.id: slot_text(s) for s in scenario.slots}
+    names |= {a.id: a.name for a in scenario.activities}
+    names |= {p.id: p.name for p in scenario.participants}
+    return names

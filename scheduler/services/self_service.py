@@ -60,8 +60,11 @@ def staff_choices(data: dict) -> tuple[list[str], list[str]]:
     return skills, languages
 
 
-def parse(form: dict[str, str] | object, data: dict) -> Answers:
-    """Read the page's fields; every problem is kept next to its field, in plain words."""
+def parse(form: dict[str, str] | object, data: dict, code: str | None = None) -> Answers:
+    """Read the page's fields; every problem is kept next to its field, in plain words. With the
+    person's ``code``, the needs and languages the page does not offer (none of the center's rooms or
+    activities use them now) are kept as they are: the page cannot show them, so it cannot mean to
+    remove them."""
     get = form.get  # type: ignore[attr-defined]
     getlist = form.getlist  # type: ignore[attr-defined]
     answers = Answers({}, {}, [], [])
@@ -90,6 +93,10 @@ def parse(form: dict[str, str] | object, data: dict) -> Answers:
     features, languages = choices(data)
     answers.needs = [f for f in getlist("needs") if f in features]
     answers.languages = [lang for lang in getlist("languages") if lang in languages]
+    person = next((p for p in data["participants"] if p["id"] == code), None) if code is not None else None
+    if person is not None:
+        answers.needs += [f for f in person.get("needs", []) if f not in features]
+        answers.languages += [lang for lang in person.get("languages", []) if lang not in languages]
     return answers
 
 

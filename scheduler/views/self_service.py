@@ -103,7 +103,7 @@ def page(token: str) -> Response:
                       "error")
                 return _no_referrer(redirect(url_for("self_service.page", token=token)))
             if form.validate_on_submit():
-                answers = answers_svc.parse(request.form, data)
+                answers = answers_svc.parse(request.form, data, participant.code)
                 page_read_as = answers_svc.read_as_value(request.form.get("read_as"))
                 result = answers_svc.save(center, participant, answers, page_read_as)
                 if result is not None and result.ok:

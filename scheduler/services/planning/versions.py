@@ -1,7 +1,9 @@
 """Normalised items: what an edit form was read at (its version), and a change described in words.
 
 An item is normalised from the typed entity, so every field is present (a missing optional
-``if_needed`` and an empty one are the same list) and the key order does not matter. Its version
+``if_needed`` and an empty one are the same list), the key order does not matter, and neither does
+the order of a list that is a set (times, needs, languages, skills, features, holidays; a person's
+wanted activities are ranked, so their order counts). Its version
 is a short hash of that form: an edit form carries the version it was read at, an API write its
 ETag, and a save whose version is no longer the current one is refused instead of overwriting.
 """
@@ -37,6 +39,11 @@ FIELD_WORDS = {
 }
 
 
+# The list fields whose order means nothing: kept sorted in a normalised item.
+SET_FIELDS = frozenset({"available", "if_needed", "needs", "languages", "skills", "features", "required_skills",
+                        "room_features", "holidays"})
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
@@ -49,6 +56,8 @@ def normal(entity: Any) -> Item:
     """A typed entity (slot, room, activity, person, center) as a plain dict with every field; a
     slot's day and times as written in files."""
     item = {f.name: _plain(getattr(entity, f.name)) for f in dataclasses.fields(entity)}
+    for key in SET_FIELDS & item.keys():
+        item[key] = sorted(item[key])
     if isinstance(entity, sc.Slot):
         item |= {"day": entity.day_code, "start": sc.format_minutes(entity.start), "end": sc.format_minutes(entity.end)}
     return item
@@ -60,17 +69,21 @@ def fingerprint(item: Mapping[str, Any] | list[Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, names: Mapping[str, str]) -> str:
     if value is None or value == "" or value == []:
         return _("nothing")
     if isinstance(value, list):
-        return ", ".join(" + ".join(v) if isinstance(v, list) else str(v) for v in value)
+        return ", ".join(" + ".join(names.get(x, x) for x in v) if isinstance(v, list) else names.get(str(v), str(v))
+                         for v in value)
     return str(value)
 
 
-def describe(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+def describe(before: Mapping[str, Any], after: Mapping[str, Any], names: Mapping[str, str] | None = None
+             ) -> list[str]:
     """Each field that differs, in words: "name: Ana Ruiz → Ana Ruiz Gil"; lists say what was added
-    and removed ("times available: added MO-0900; removed TU-1000")."""
+    and removed ("times available: added Monday 09:00–10:30; removed ..."). ``names``: code -> words
+    for the codes a list holds (slots, activities, people), so no internal code shows."""
+    names = names or {}
     lines = []
     for key in after:
         if key == "id" or before.get(key) == after.get(key):
@@ -82,12 +95,12 @@ def describe(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
             removed = [v for v in was if v not in now]
             parts = []
             if added:
-                parts.append(_("added %(values)s", values=_shown(added)))
+                parts.append(_("added %(values)s", values=_shown(added, names)))
             if removed:
-                parts.append(_("removed %(values)s", values=_shown(removed)))
+                parts.append(_("removed %(values)s", values=_shown(removed, names)))
             if not parts:
-                parts.append(_("new order %(values)s", values=_shown(now)))
+                parts.append(_("new order %(values)s", values=_shown(now, names)))
             lines.append(f"{words}: {'; '.join(parts)}")
         else:
-            lines.append(f"{words}: {_shown(was)} → {_shown(now)}")
+            lines.append(f"{words}: {_shown(was, names)} → {_shown(now, names)}")
     return lines
