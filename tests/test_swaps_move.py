@@ -54,7 +54,7 @@ def test_a_free_room_and_time_is_accepted(app: Flask) -> None:
 
 
 @pytest.mark.parametrize(("move", "expected"), [
-    (swaps.Move("r1", dt.time(11), dt.time(12, 30)), "Room 1 is taken then by art-2 (11:00–12:30)."),
+    (swaps.Move("r1", dt.time(11), dt.time(12, 30)), "Room 1 is taken then by Art group, group 2 (11:00–12:30)."),
     (swaps.Move("r2", dt.time(12), dt.time(11)), "The meeting must end after it starts (12:00–11:00)."),
     (swaps.Move("nowhere", dt.time(11), dt.time(12)), "Choose one of the center's rooms."),
     (swaps.Move("r1", dt.time(9), dt.time(10, 30)), "That is where and when the meeting already takes place."),
@@ -83,8 +83,8 @@ def test_a_busy_facilitator_or_member_is_a_clash(app: Flask) -> None:
                                     effective=dt.date(2027, 1, 11)))
         db.session.commit()
         problems = swaps.move_problems(term_state(version()), ART1_JAN25, ELSEWHERE)
-        assert "Ana leads art-2 (11:00–12:30) then." in problems
-        assert "1 of the group's members are in art-2 (11:00–12:30) then." in problems
+        assert "Ana leads Art group, group 2 (11:00–12:30) then." in problems
+        assert "Pat is in Art group, group 2 (11:00–12:30) then." in problems
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_the_coordinator_moves_a_meeting_after_a_confirmation_and_people_are_tol
 
     clash = client.post(f"/centers/{cid}/meetings/move", data={**meeting, "room": "r1", "start": "11:00",
                                                                 "end": "12:30", "step": "check"})
-    assert clash.status_code == 200 and "Room 1 is taken then by art-2" in clash.get_data(as_text=True)
+    assert clash.status_code == 200 and "Room 1 is taken then by Art group, group 2" in clash.get_data(as_text=True)
     bad = client.post(f"/centers/{cid}/meetings/move", data={**meeting, "room": "r2", "start": "25:99",
                                                               "end": "12:30", "step": "confirm"})
     assert bad.status_code == 200 and "Starts at" in bad.get_data(as_text=True)
