@@ -275,6 +275,19 @@ def test_preferences_move_up_down_add_remove(editor: tuple[FlaskClient, int], ap
     assert 'value="up:act8"' in page and 'value="up:act4"' not in page
 
 
+def test_moving_an_activity_they_do_not_want_says_so_and_saves_nothing(editor: tuple[FlaskClient, int],
+                                                                      app: Flask) -> None:
+    client, cid = editor
+    url = f"/centers/{cid}/participants/p1/preferences"
+    before = scenario_of(app)
+    for action in ("up:act1", "down:act1", "remove:act1", "up:nothing-like-it"):
+        answer = client.post(url, data={"action": action})
+        assert answer.status_code == 200, action
+        assert "That activity is not among the wanted activities of" in answer.get_data(as_text=True)
+    assert client.post(url, data={"action": "sideways:act5"}).status_code == 400
+    assert scenario_of(app) == before
+
+
 # --------------------------------------------------------------------------- the validator's rules on forms
 
 

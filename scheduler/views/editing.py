@@ -338,7 +338,8 @@ def preferences(center_id: int, code: str) -> str | Redirect:
     if form.validate_on_submit():
         wanted = list(person.get("preferences", []))
         action, _sep, target = request.form.get("action", "").partition(":")
-        if action in ("up", "down", "remove") and target in wanted:
+        gone = action in ("up", "down", "remove") and target not in wanted
+        if action in ("up", "down", "remove") and not gone:
             at = wanted.index(target)
             if action == "remove":
                 wanted.pop(at)
@@ -348,17 +349,24 @@ def preferences(center_id: int, code: str) -> str | Redirect:
                     wanted[at], wanted[to] = wanted[to], wanted[at]
         elif action == "add":
             wanted.append(request.form.get("activity", ""))
-        else:
+        elif not gone:
             abort(400)
+        # An activity no longer among them: a page read before someone else changed the list is refused
+        # as stale below, in words; otherwise there is nothing to move.
         result = planning.save_preferences(center, code, wanted, read_as=_read_as(form))
-        if result.ok:
+        if result.ok and gone:
+            db.session.rollback()
+            problems = [_("That activity is not among the wanted activities of %(name)s; nothing was saved.",
+                          name=person["name"])]
+        elif result.ok:
             db.session.commit()
             flash(_("Saved the wanted activities of %(name)s.", name=person["name"]), "info")
             return redirect(url_for("editing.preferences", center_id=center.id, code=code))
-        _refused(result)
-        problems = result.messages()
-        if result.stale:
-            _remember(form, planning.item_snapshot(planning.read_center(center), "participants", code))
+        else:
+            _refused(result)
+            problems = result.messages()
+            if result.stale:
+                _remember(form, planning.item_snapshot(planning.read_center(center), "participants", code))
     if request.method == "GET":
         _viewed(center, "participants", code, "preferences")
     names = {a["id"]: a["name"] for a in data["activities"]}
