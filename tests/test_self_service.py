@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from scheduler.extensions import db
 from scheduler.models import Center, CenterRole, MailStatus, Membership, OutboxMessage, Participant, User
-from scheduler.services import accounts
+from scheduler.services import accounts, planning
 from scheduler.services.editing import current_scenario
 from tests.conftest import sign_in
 from tests.support.links import link_for
@@ -320,6 +320,21 @@ def test_the_coordinator_writes_what_participants_read_and_a_discreet_calendar_n
                 data={"calendar_label": "Tuesday group", "description": "We meet, talk and learn calm."})
     response = client.post(f"/centers/{center_id}/answers/activities/act1", data={"description": "x" * 501})
     assert "Field cannot be longer than 500 characters" in response.get_data(as_text=True)
+    # The description is planning data, written by the gateway: it is in the center's export.
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        exported = {a.id: a.description for a in planning.read_center(center).activities}
+        assert exported["act1"] == "We meet, talk and learn calm."
+    # A calendar name is one line (a pasted line break is refused, naming the field), and nothing is saved.
+    refused = client.post(f"/centers/{center_id}/answers/activities/act1",
+                          data={"calendar_label": "Tuesday\ngroup", "description": "Changed"})
+    assert refused.status_code == 200 and "This must be a single line of text" in refused.get_data(as_text=True)
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        assert next(a for a in center.activities if a.code == "act1").calendar_label == "Tuesday group"
+        assert {a.id: a.description for a in planning.read_center(center).activities}["act1"] == exported["act1"]
     client.post("/sign-out")
     text = client.get(link_for(app)).get_data(as_text=True)
     assert "We meet, talk and learn calm." in text

@@ -20,6 +20,7 @@ from wtforms.validators import Length, Optional
 
 from scheduler import ratelimit
 from scheduler.extensions import db
+from scheduler.forms.editing import SingleLine
 from scheduler.i18n import DAY_NAMES
 from scheduler.models import Center, Facilitator, MailStatus, OutboxMessage, Participant
 from scheduler.services import (
@@ -464,7 +465,7 @@ def my_times(center_id: int) -> str | Response:
 
 class ActivityTextForm(FlaskForm):
     calendar_label = StringField(_l("Name in participants' calendars (empty: the activity's name)"),
-                                 validators=[Length(max=200)])
+                                 validators=[SingleLine(200)])
     description = TextAreaField(_l("A sentence or two for participants choosing"), validators=[Length(max=500)])
 
 
@@ -477,13 +478,21 @@ def activity_text(center_id: int, code: str) -> str | Response:
     if activity is None:
         abort(404)
     form = ActivityTextForm(obj=activity)
+    problems: list[str] = []
     if form.validate_on_submit():
-        activity.calendar_label = (form.calendar_label.data or "").strip() or None
-        activity.description = (form.description.data or "").strip()
-        db.session.commit()
-        flash(_("Saved what participants see about %(name)s.", name=activity.name), "success")
-        return redirect(url_for("self_service.answers", center_id=center.id) + "#activities")
-    return render_template("self_service/activity_text.html", center=center, activity=activity, form=form)
+        # The description is planning data (the scenario holds it): written by the gateway, checked as
+        # every other edit; the calendar name is how versions present the activity, kept on its row.
+        result = planning.save_item(center, "activities", activity.code,
+                                    {"description": (form.description.data or "").strip()})
+        if result.ok:
+            activity.calendar_label = (form.calendar_label.data or "").strip() or None
+            db.session.commit()
+            flash(_("Saved what participants see about %(name)s.", name=activity.name), "success")
+            return redirect(url_for("self_service.answers", center_id=center.id) + "#activities")
+        db.session.rollback()
+        problems = result.messages()
+    return render_template("self_service/activity_text.html", center=center, activity=activity, form=form,
+                           problems=problems)
 
 
 # --------------------------------------------------------------------------- privacy
