@@ -5,6 +5,7 @@ recurring-ical-events, the strict ical parser and ical.js); everyone who will be
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -157,6 +158,12 @@ def test_the_coordinator_moves_a_meeting_after_a_confirmation_and_people_are_tol
     bad = client.post(f"/centers/{cid}/meetings/move", data={**meeting, "room": "r2", "start": "25:99",
                                                               "end": "12:30", "step": "confirm"})
     assert bad.status_code == 200 and "Starts at" in bad.get_data(as_text=True)
+    for typed, says in (("9.30", "Write the time as HH:MM, for example 09:30."), ("", "Enter a time.")):
+        answer = client.post(f"/centers/{cid}/meetings/move", data={**meeting, "room": "r2", "start": typed,
+                                                                     "end": "12:30", "step": "confirm"})
+        text = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 200 and f"Starts at: {says}" in text, typed
+        assert "This field is required" not in text and "Not a valid" not in text
     with app.app_context():
         assert db.session.scalars(select(MeetingOverride)).all() == []
 

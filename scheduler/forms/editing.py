@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
@@ -30,6 +30,21 @@ class WholeNumberField(IntegerField):
         except ValueError as exc:
             self.data = None
             raise ValueError(str(WHOLE)) from exc
+
+
+class ClockTimeField(TimeField):
+    """A time of day as HH:MM. A browser without a time picker sends what was typed ("9.30"): that is
+    answered as a time written wrongly, with how to write it, not as a missing one."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None  # missing: the field's InputRequired says so
+            return
+        try:
+            super().process_formdata([str(valuelist[0]).strip()])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_l("Write the time as HH:MM, for example 09:30."))) from exc
 
 
 class SingleLine:

@@ -13,11 +13,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from scheduler.extensions import db
+from scheduler.forms.editing import ClockTimeField
 from scheduler.i18n import DAY_NAMES, date_text
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
@@ -66,8 +67,8 @@ class ConfirmForm(FlaskForm):
 
 class MoveForm(MeetingForm):
     room = SelectField(_l("Room"), validators=[DataRequired()])
-    start = TimeField(_l("Starts at"), validators=[DataRequired()])
-    end = TimeField(_l("Ends at"), validators=[DataRequired()])
+    start = ClockTimeField(_l("Starts at"), validators=[InputRequired(_l("Enter a time."))])
+    end = ClockTimeField(_l("Ends at"), validators=[InputRequired(_l("Enter a time."))])
     step = HiddenField(default="check")  # check: show what happens; confirm: do it
 
 
