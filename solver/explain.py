@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -24,60 +25,109 @@ def slot_words(scenario: Scenario, slot_id: str) -> str:
     return f"{DAY_NAMES[s.day]} {s.start // 60:02d}:{s.start % 60:02d}"
 
 
-def explain_unassigned(scenario: Scenario, schedule: Schedule) -> dict[str, str]:
+@dataclass(frozen=True)
+class GroupWhy:
+    """Why one running group of a wanted activity has no place for the participant."""
+
+    sessions: tuple[str, ...]  # slot ids
+    why: str                   # "not_available" | "full" | "kept_apart" | "clash"
+
+
+@dataclass(frozen=True)
+class Why:
+    """Why a participant has no group: one per wanted activity, or one for the person alone
+    (``no_preferences``, ``no_times``). Structured, so the app can say it in the reader's language;
+    :func:`explain_unassigned` says it in English for the schedule file."""
+
+    kind: str  # no_preferences | no_times | language | no_room | too_few_days | no_group | groups
+    activity: str = ""                  # the activity's id
+    language: str = ""                  # kind language: the language it is held in
+    needs: tuple[str, ...] = ()         # kind no_room: what the person needs
+    sessions: int = 0                   # kind too_few_days: meetings a week
+    groups: tuple[GroupWhy, ...] = ()   # kind groups: each running group and why not
+
+
+def why_unassigned(scenario: Scenario, schedule: Schedule) -> dict[str, tuple[Why, ...]]:
+    """Participant id -> why they have no group, for everyone the schedule leaves out."""
     placed = {p for g in schedule.groups for p in g.members}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[Why, ...]] = {}
     for p in scenario.participants:
         if p.id in placed:
             continue
         if not p.preferences:
-            out[p.id] = "has no preferences: add the activities they want"
-            continue
-        if not p.available and not p.if_needed:
+            out[p.id] = (Why("no_preferences"),)
+        elif not p.available and not p.if_needed:
             # Not "too few days": they have told no times at all, so the coordinator asks them.
-            out[p.id] = "gave no times at which they can come: ask them when they can"
-            continue
-        reasons = [_why_not(scenario, schedule, p, scenario.activity(a)) for a in p.preferences]
-        if len(reasons) == 1:
-            out[p.id] = f"wants only {reasons[0]}"
+            out[p.id] = (Why("no_times"),)
         else:
-            out[p.id] = "; ".join(reasons)
+            out[p.id] = tuple(_why_not(scenario, schedule, p, scenario.activity(a)) for a in p.preferences)
     return out
 
 
-def _why_not(scenario: Scenario, schedule: Schedule, p: Any, a: Any) -> str:
+def explain_unassigned(scenario: Scenario, schedule: Schedule) -> dict[str, str]:
+    """Participant id -> why they have no group, in English (the schedule file's ``reason``)."""
+    return {pid: _english(scenario, whys) for pid, whys in why_unassigned(scenario, schedule).items()}
+
+
+def _english(scenario: Scenario, whys: tuple[Why, ...]) -> str:
+    if whys[0].kind == "no_preferences":
+        return "has no preferences: add the activities they want"
+    if whys[0].kind == "no_times":
+        return "gave no times at which they can come: ask them when they can"
+    reasons = [_english_one(scenario, why) for why in whys]
+    return f"wants only {reasons[0]}" if len(reasons) == 1 else "; ".join(reasons)
+
+
+_GROUP_WORDS = {"not_available": "meets {when}, when they are not available", "full": "meets {when} and is full",
+                "kept_apart": "meets {when}, with someone they must be kept apart from",
+                "clash": "meets {when}; adding them would clash with other groups or rules"}
+
+
+def _english_one(scenario: Scenario, why: Why) -> str:
+    name = scenario.activity(why.activity).name
+    if why.kind == "language":
+        return f"{name}: it is held in {why.language}, which they do not list"
+    if why.kind == "no_room":
+        return f"{name}: no suitable room has {', '.join(why.needs)}"
+    if why.kind == "too_few_days":
+        return f"{name}: they are available on too few days when a facilitator can run it ({why.sessions} needed)"
+    if why.kind == "no_group":
+        return f"{name}: no group was opened (too few people could meet at common times)"
+    parts = [_GROUP_WORDS[g.why].format(when=", ".join(slot_words(scenario, s) for s in g.sessions))
+             for g in why.groups]
+    if len(parts) == 1:
+        return f"{name}: its one group {parts[0]}"
+    if all(g.why == "full" for g in why.groups):
+        return f"{name}: all {len(parts)} groups are full"
+    return f"{name}: " + "; ".join(f"group {i + 1} {x}" for i, x in enumerate(parts))
+
+
+def _why_not(scenario: Scenario, schedule: Schedule, p: Any, a: Any) -> Why:
     rooms = eligible_rooms(scenario, a)
     if a.language and a.language not in p.languages:
-        return f"{a.name}: it is held in {a.language}, which they do not list"
+        return Why("language", a.id, language=a.language)
     facs = eligible_facilitators(scenario, a)
     slots = [s.id for s in scenario.slots
              if sum(scenario.facilitator(f).can_attend(s.id) for f in facs) >= a.facilitators_per_group]
     if not could_join(scenario, p, a, slots, rooms):
         if p.needs and not any(set(p.needs) <= set(scenario.room(r).features) for r in rooms):
-            return f"{a.name}: no suitable room has {', '.join(p.needs)}"
-        return f"{a.name}: they are available on too few days when a facilitator can run it " \
-               f"({a.sessions_per_week} needed)"
+            return Why("no_room", a.id, needs=tuple(p.needs))
+        return Why("too_few_days", a.id, sessions=a.sessions_per_week)
     groups = [g for g in schedule.groups if g.activity == a.id]
     if not groups:
-        return f"{a.name}: no group was opened (too few people could meet at common times)"
-    parts = []
+        return Why("no_group", a.id)
+    found = []
     for g in groups:
-        missing = [s for s in g.sessions if not p.can_attend(s)]
-        when = ", ".join(slot_words(scenario, s) for s in g.sessions)
-        if missing:
-            parts.append(f"meets {when}, when they are not available")
+        if any(not p.can_attend(s) for s in g.sessions):
+            why = "not_available"
         elif len(g.members) >= a.max_size or len(g.members) >= scenario.room(g.room).capacity:
-            parts.append(f"meets {when} and is full")
-        elif any({p.id, q} <= set(g.members) | {p.id} and q in g.members
-                 for pair in scenario.keep_apart if p.id in pair for q in pair if q != p.id):
-            parts.append(f"meets {when}, with someone they must be kept apart from")
+            why = "full"
+        elif any(q in g.members for pair in scenario.keep_apart if p.id in pair for q in pair if q != p.id):
+            why = "kept_apart"
         else:
-            parts.append(f"meets {when}; adding them would clash with other groups or rules")
-    if len(groups) == 1:
-        return f"{a.name}: its one group {parts[0]}"
-    if all("full" in x for x in parts):
-        return f"{a.name}: all {len(groups)} groups are full"
-    return f"{a.name}: " + "; ".join(f"group {i + 1} {x}" for i, x in enumerate(parts))
+            why = "clash"
+        found.append(GroupWhy(tuple(g.sessions), why))
+    return Why("groups", a.id, groups=tuple(found))
 
 
 def explain_infeasible(scenario: Scenario, params: Any, time_limit_s: float = 10.0) -> list[str]:

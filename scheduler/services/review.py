@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from scheduler.i18n import slot_text
+from scheduler.services import left_out
 from solver import Scenario
 from solver.scenario import DAYS, format_minutes
 from solver.schedule import Schedule
@@ -117,7 +118,8 @@ def version_view(scenario: Scenario, schedule: Schedule) -> VersionView:
             by_facilitator[f].append(by_id[g.id])
         by_room[g.room].append(by_id[g.id])
 
-    reasons = {u.participant: u.reason for u in schedule.unassigned}
+    # Said again from the solver's structured reasons, in the reader's language (the file's are English).
+    reasons = {u.participant: u.reason for u in schedule.unassigned} | left_out.reasons(scenario, schedule)
     covered = {m for g in schedule.groups for m in g.members}
     unassigned = [(p.id, p.name, reasons.get(p.id, "")) for p in scenario.participants if p.id not in covered]
 
