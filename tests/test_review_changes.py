@@ -96,3 +96,16 @@ def test_a_list_in_another_order_is_no_change_but_a_new_ranking_is(app: Flask, m
         assert found.count == 1 and found.changed["participants"][0].startswith(f"{person.name} (wanted activities: ")
         names = {a.id: a.name for a in before.activities}
         assert all(names[code] in found.changed["participants"][0] for code in person.preferences)
+
+
+def test_a_new_pair_is_named_by_its_people(app: Flask, make_center: Callable[..., int]) -> None:
+    center_id = make_center("North")
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        before = planning.read_center(center)
+        first, second = before.participants[:2]
+        data = before.to_dict()
+        data["keep_apart"] = [*data.get("keep_apart", []), [first.id, second.id]]
+        found = data_changes(before, build_scenario(data))
+        assert found.other == [f"kept apart: added {first.name} + {second.name}"]

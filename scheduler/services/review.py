@@ -264,7 +264,7 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     added: dict[str, list[str]] = {}
     removed: dict[str, list[str]] = {}
     changed: dict[str, list[str]] = {}
-    names = _names(old) | _names(new)
+    names = _names(old, new)
     for section in DATA_SECTIONS:
         before = {e.id: e for e in getattr(old, section)}
         after = {e.id: e for e in getattr(new, section)}
@@ -282,9 +282,11 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     return DataChanges(added, removed, changed, other)
 
 
-def _names(scenario: Scenario) -> dict[str, str]:
-    """Code -> words for what a person's lists and the pairs hold: times, activities, people."""
-    names = {s.id: slot_text(s) for s in scenario.slots}
-    names |= {a.id: a.name for a in scenario.activities}
-    names |= {p.id: p.name for p in scenario.participants}
-    return names
+def _names(old: Scenario, new: Scenario) -> dict[str, dict[str, str]]:
+    """Field -> (code -> words) for the codes a person's lists and the pairs hold: times,
+    activities, people (as either version names them, the newer's first)."""
+    times = {s.id: slot_text(s) for s in (*old.slots, *new.slots)}
+    activities = {a.id: a.name for a in (*old.activities, *new.activities)}
+    people = {p.id: p.name for p in (*old.participants, *new.participants)}
+    return {"available": times, "if_needed": times, "preferences": activities, "keep_apart": people,
+            "keep_together": people}

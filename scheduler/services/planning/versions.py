@@ -78,29 +78,29 @@ def _shown(value: Any, names: Mapping[str, str]) -> str:
     return str(value)
 
 
-def describe(before: Mapping[str, Any], after: Mapping[str, Any], names: Mapping[str, str] | None = None
-             ) -> list[str]:
+def describe(before: Mapping[str, Any], after: Mapping[str, Any],
+             names: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
     """Each field that differs, in words: "name: Ana Ruiz → Ana Ruiz Gil"; lists say what was added
-    and removed ("times available: added Monday 09:00–10:30; removed ..."). ``names``: code -> words
-    for the codes a list holds (slots, activities, people), so no internal code shows."""
-    names = names or {}
+    and removed ("times available: added Monday 09:00–10:30; removed ..."). ``names``: field -> (code
+    -> words) for the codes a field's list holds (times, activities, people), so no code shows."""
     lines = []
     for key in after:
         if key == "id" or before.get(key) == after.get(key):
             continue
         was, now = before.get(key), after.get(key)
         words = str(FIELD_WORDS.get(key, key))
+        named = (names or {}).get(key, {})
         if isinstance(was, list) and isinstance(now, list) and key != "preferences":
             added = [v for v in now if v not in was]
             removed = [v for v in was if v not in now]
             parts = []
             if added:
-                parts.append(_("added %(values)s", values=_shown(added, names)))
+                parts.append(_("added %(values)s", values=_shown(added, named)))
             if removed:
-                parts.append(_("removed %(values)s", values=_shown(removed, names)))
+                parts.append(_("removed %(values)s", values=_shown(removed, named)))
             if not parts:
-                parts.append(_("new order %(values)s", values=_shown(now, names)))
+                parts.append(_("new order %(values)s", values=_shown(now, named)))
             lines.append(f"{words}: {'; '.join(parts)}")
         else:
-            lines.append(f"{words}: {_shown(was, names)} → {_shown(now, names)}")
+            lines.append(f"{words}: {_shown(was, named)} → {_shown(now, named)}")
     return lines
