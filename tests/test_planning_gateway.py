@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from scheduler.extensions import db
+from scheduler.i18n import slot_text
 from scheduler.models import Center, Facilitator, FeedToken, Participant, ParticipantLink, User
 from scheduler.services import feed_tokens, planning
 from scheduler.services.accounts import issue_participant_link
@@ -287,3 +288,20 @@ def test_the_gateway_reads_back_what_a_file_holds(app: Flask) -> None:
         db.session.commit()
         assert planning.read_center(center) == dataclasses.replace(
             scenario, center=dataclasses.replace(scenario.center, name="Roundtrip"))
+
+
+def test_a_stale_save_names_the_times_that_changed_in_words(app: Flask, center_id: int) -> None:
+    with app.app_context():
+        center = db.session.get(Center, center_id)
+        assert center is not None
+        scenario = planning.read_center(center)
+        person = scenario.participants[0]
+        read_as = planning.item_snapshot(scenario, "participants", person.id)
+        extra = next(s for s in scenario.slots if s.id not in person.available and s.id not in person.if_needed)
+        assert planning.save_availability(center, "participants", person.id, person.available, [extra.id]).ok
+        db.session.commit()
+        result = planning.save_item(center, "participants", person.id, {"email": "late@example.org"},
+                                    read_as=read_as)
+        db.session.rollback()
+        assert result.stale and f"times if need be: added {slot_text(extra)}" in result.stale
+        assert extra.id not in " ".join(result.stale)

@@ -259,12 +259,12 @@ def _label(entity: Any) -> str:
 
 def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     """Exactly who and what changed from ``old`` to ``new``."""
-    from scheduler.services.planning.versions import describe, normal
+    from scheduler.services.planning.versions import describe, field_names, normal
 
     added: dict[str, list[str]] = {}
     removed: dict[str, list[str]] = {}
     changed: dict[str, list[str]] = {}
-    names = _names(old, new)
+    names = field_names(old, new)
     for section in DATA_SECTIONS:
         before = {e.id: e for e in getattr(old, section)}
         after = {e.id: e for e in getattr(new, section)}
@@ -281,12 +281,3 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     other += describe(pairs_before, pairs_after, names)
     return DataChanges(added, removed, changed, other)
 
-
-def _names(old: Scenario, new: Scenario) -> dict[str, dict[str, str]]:
-    """Field -> (code -> words) for the codes a person's lists and the pairs hold: times,
-    activities, people (as either version names them, the newer's first)."""
-    times = {s.id: slot_text(s) for s in (*old.slots, *new.slots)}
-    activities = {a.id: a.name for a in (*old.activities, *new.activities)}
-    people = {p.id: p.name for p in (*old.participants, *new.participants)}
-    return {"available": times, "if_needed": times, "preferences": activities, "keep_apart": people,
-            "keep_together": people}

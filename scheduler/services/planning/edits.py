@@ -86,7 +86,7 @@ def item_version(center: Center, section: str, code: str) -> str | None:
 
 
 def _stale(current: versions.Item | None, expected_version: str | None,
-           read_as: Mapping[str, Any] | None) -> list[str]:
+           read_as: Mapping[str, Any] | None, scenario: sc.Scenario) -> list[str]:
     """Empty when the item is as it was read; otherwise what changed, in words."""
     if expected_version is None and read_as is not None:
         expected_version = versions.fingerprint(dict(read_as))
@@ -98,7 +98,7 @@ def _stale(current: versions.Item | None, expected_version: str | None,
         return []
     lines = [_("Someone else changed this while you were editing it; nothing was saved. "
                "Here is what changed; check it and save again:")]
-    changes = versions.describe(read_as, current) if read_as is not None else []
+    changes = versions.describe(read_as, current, versions.field_names(scenario)) if read_as is not None else []
     return lines + (changes or [_("(the details are no longer known; the form now shows the current values)")])
 
 
@@ -167,7 +167,7 @@ def _guarded(center: Center, snapshot: Callable[[sc.Scenario], versions.Item | N
     the write happen under the center's lock."""
     lock_center(center)
     scenario = read_center(center)
-    stale = _stale(snapshot(scenario), expected_version, read_as)
+    stale = _stale(snapshot(scenario), expected_version, read_as, scenario)
     if stale:
         return EditResult(stale=stale)
     result = apply_change(center, change, before=scenario)

@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from scheduler.i18n import slot_text
 from solver import scenario as sc
 
 Item = dict[str, Any]
@@ -67,6 +68,16 @@ def fingerprint(item: Mapping[str, Any] | list[Any]) -> str:
     """The version of a normalised item (or list of pairs): a short hash of its canonical JSON."""
     text = json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def field_names(*scenarios: sc.Scenario) -> dict[str, dict[str, str]]:
+    """Field -> (code -> words) for the codes a person's lists and the pairs hold: times,
+    activities, people, as the scenarios name them (the last one's words win)."""
+    times = {s.id: slot_text(s) for scenario in scenarios for s in scenario.slots}
+    activities = {a.id: a.name for scenario in scenarios for a in scenario.activities}
+    people = {p.id: p.name for scenario in scenarios for p in scenario.participants}
+    return {"available": times, "if_needed": times, "preferences": activities, "keep_apart": people,
+            "keep_together": people}
 
 
 def _shown(value: Any, names: Mapping[str, str]) -> str:
