@@ -77,3 +77,27 @@ def test_the_version_page_shows_the_readers_words(app: Flask) -> None:
     reasons = {code: why for code, _name, why in view.unassigned}
     assert reasons["p4"].startswith("No ha indicado ninguna hora")
     assert all("too few" not in why and "wants only" not in why for why in reasons.values())
+
+
+def test_several_groups_are_counted_by_why_not_listed_one_by_one(app: Flask) -> None:
+    data = SCENARIO.to_dict()
+    data["activities"][0]["max_groups"] = 3
+    data["facilitators"][0]["available"] = ["MO-0900", "TU-0900"]
+    data["participants"] = [person("p1", "Ana Ruiz", ["MO-0900", "TU-0900"], ["act1"]),
+                            person("p2", "Bea Soto", ["MO-0900", "TU-0900"], ["act1"]),
+                            person("p3", "Carla Gil", ["MO-0900"], ["act1"]),
+                            person("p4", "Dana Mora", ["MO-0900"], ["act1"])]
+    scenario = build_scenario(data)
+    schedule = load_schedule({
+        "format": "sociotherapy-schedule/1", "status": "FEASIBLE",
+        "groups": [{"id": "act1-1", "activity": "act1", "sessions": ["MO-0900"], "room": "room1",
+                    "facilitators": ["fac1"], "members": ["p1", "p3"]},
+                   {"id": "act1-2", "activity": "act1", "sessions": ["TU-0900"], "room": "room1",
+                    "facilitators": ["fac1"], "members": ["p2"]}]})
+    with app.test_request_context():
+        with force_locale("en"):
+            english = left_out.reasons(scenario, schedule)
+        with force_locale("es"):
+            spanish = left_out.reasons(scenario, schedule)
+    assert english == {"p4": "Wants only Community choir: 1 group meets when they cannot come, 1 group is full."}
+    assert spanish == {"p4": "Solo quiere Community choir: 1 grupo se reúne cuando no puede venir, 1 grupo está lleno."}

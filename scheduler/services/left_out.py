@@ -6,6 +6,8 @@ translated, with activities and times by name."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -50,13 +52,31 @@ def _one(scenario: Scenario, why: Why) -> str:
     if why.kind == "no_group":
         return _("%(activity)s: no group was opened (too few people could meet at common times)",
                  activity=activity)
-    if len(why.groups) > 1 and all(g.why == "full" for g in why.groups):
-        return _("%(activity)s: all %(num)d groups are full", activity=activity, num=len(why.groups))
     if len(why.groups) == 1:
         return _("%(activity)s: its one group %(why)s", activity=activity, why=_group(scenario, why.groups[0]))
+    # Several groups: counted by why, not each with its times (a person wanting four activities of three
+    # groups each would read a paragraph); the fit page has the details.
+    counts = Counter(g.why for g in why.groups)
+    if len(counts) == 1 and "full" in counts:
+        return _("%(activity)s: all %(num)d groups are full", activity=activity, num=len(why.groups))
+    if len(counts) == 1 and "not_available" in counts:
+        return _("%(activity)s: all %(num)d groups meet when they cannot come", activity=activity,
+                 num=len(why.groups))
     # Worked out first: pybabel does not find a message marked inside another's arguments.
-    groups = [_("group %(k)d %(why)s", k=k, why=_group(scenario, group)) for k, group in enumerate(why.groups, start=1)]
-    return _("%(activity)s: %(groups)s", activity=activity, groups="; ".join(groups))
+    parts = [_count(kind, counts[kind]) for kind in ("not_available", "full", "kept_apart", "clash") if counts[kind]]
+    return _("%(activity)s: %(groups)s", activity=activity, groups=", ".join(parts))
+
+
+def _count(kind: str, num: int) -> str:
+    if kind == "not_available":
+        return ngettext("%(num)d group meets when they cannot come", "%(num)d groups meet when they cannot come", num)
+    if kind == "full":
+        return ngettext("%(num)d group is full", "%(num)d groups are full", num)
+    if kind == "kept_apart":
+        return ngettext("%(num)d group has someone they must be kept apart from",
+                        "%(num)d groups have someone they must be kept apart from", num)
+    return ngettext("adding them to %(num)d group would clash with other groups or rules",
+                    "adding them to %(num)d groups would clash with other groups or rules", num)
 
 
 def _group(scenario: Scenario, group: GroupWhy) -> str:

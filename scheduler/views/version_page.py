@@ -16,6 +16,8 @@ from scheduler.services.people_search import Page, PeopleQuery
 ONE_PAGE_UP_TO = 150
 GROUPS_PER_PAGE = 10
 PEOPLE_PER_PAGE = 50
+# Each person left out comes with a reason of a line or three: fewer per page keeps the page short.
+LEFT_OUT_PER_PAGE = 25
 PIN_MATCHES = 10
 
 SECTIONS = {"timetable": _l("Weekly timetable"), "rosters": _l("Groups and members"),
@@ -60,7 +62,7 @@ def version_page(version: ScheduleVersion, args: Mapping[str, str]) -> VersionPa
         per_page=GROUPS_PER_PAGE if section else max(1, len(view.groups)))
     left_out = people_search.search(view.unassigned, query if section == "left-out" else PeopleQuery(),
                                     name=lambda row: row[1], code=lambda row: row[0],
-                                    per_page=PEOPLE_PER_PAGE if section else max(1, len(view.unassigned)))
+                                    per_page=LEFT_OUT_PER_PAGE if section else max(1, len(view.unassigned)))
     placed = {m for g in view.schedule.groups for m in g.members}
     pin_matches: list[tuple[str, str]] = []
     if section == "pins" and query.text:
