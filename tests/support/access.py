@@ -222,7 +222,10 @@ def target_for(app: Flask, world: World, role: str, endpoint: str, chosen: dict[
 
 
 def settle(app: Flask) -> None:
-    """Wait for a schedule build a request started: it writes from its own thread (one at a time)."""
-    executor = app.extensions.get("solve_executor")
-    if executor is not None:
-        executor.submit(lambda: None).result(timeout=120)
+    """Wait for what a request started in the background: a schedule build, or a batch of mail (each
+    writes from its own thread, one at a time). Otherwise a batch one role started could finish while
+    the next role's request is checked, and look like that request's doing."""
+    for name in ("solve_executor", "mail_executor"):
+        executor = app.extensions.get(name)
+        if executor is not None:
+            executor.submit(lambda: None).result(timeout=120)
