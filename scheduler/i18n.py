@@ -2,6 +2,7 @@
 reader's language and the center's time zone (the time zone is chosen in ``create_app``)."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
@@ -10,7 +11,7 @@ from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
-from solver.scenario import Slot, format_minutes
+from solver.scenario import Scenario, Slot, format_minutes
 
 # The interface languages, each named in its own language (so never translated).
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -39,6 +40,17 @@ def slot_words(day_code: str, start: str, end: str, *, in_sentence: bool = False
 def slot_text(slot: Slot, *, in_sentence: bool = False) -> str:
     """:func:`slot_words` for one of a scenario's slots."""
     return slot_words(slot.day_code, format_minutes(slot.start), format_minutes(slot.end), in_sentence=in_sentence)
+
+
+def slots_text(scenario: Scenario, slot_ids: Iterable[str], *, in_sentence: bool = False) -> str:
+    """"Monday 09:00–10:30, Thursday 09:00–10:30" for slot ids of ``scenario``; an id it does not hold
+    (a pin or a change naming a slot deleted since) is shown as it is."""
+    def one(slot_id: str) -> str:
+        try:
+            return slot_text(scenario.slot(slot_id), in_sentence=in_sentence)
+        except KeyError:
+            return slot_id
+    return ", ".join(one(slot_id) for slot_id in slot_ids)
 
 
 SOLVER_STATUS = {

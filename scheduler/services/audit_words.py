@@ -133,8 +133,6 @@ class Namer:
         return " ".join(self.token(word) for word in str(value).split())
 
 
-
-
 def _page_words(namer: Namer, page: str) -> str:
     return str(PAGES[page]) if page in PAGES else namer.text(page)
 

@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from scheduler.i18n import slot_text
+from scheduler.i18n import slots_text
 from solver.explain import GroupWhy, Why, why_unassigned
 from solver.scenario import Scenario
 from solver.schedule import Schedule
@@ -80,8 +80,7 @@ def _count(kind: str, num: int) -> str:
 
 
 def _group(scenario: Scenario, group: GroupWhy) -> str:
-    known = {s.id: s for s in scenario.slots}
-    when = ", ".join(slot_text(known[s], in_sentence=True) if s in known else s for s in group.sessions)
+    when = slots_text(scenario, group.sessions, in_sentence=True)
     if group.why == "not_available":
         return _("meets %(when)s, when they cannot come", when=when)
     if group.why == "full":

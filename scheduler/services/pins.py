@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.i18n import slot_text
+from scheduler.i18n import slots_text
 from scheduler.models import Center, Pin, PinKind, ScheduleVersion, User
 from scheduler.services.scenarios import export_scenario
 from scheduler.services.versions import schedule_of
@@ -242,8 +242,7 @@ def _subject_label(scenario: Scenario, pin: Pin) -> str:
 
 def _values_label(scenario: Scenario, kind: PinKind, values: list[str]) -> str:
     if kind == PinKind.GROUP_SLOTS:
-        slots = {s.id: s for s in scenario.slots}
-        return ", ".join(slot_text(slots[v]) if v in slots else v for v in values)
+        return slots_text(scenario, values)
     if kind == PinKind.GROUP_ROOM:
         rooms = {r.id: r.name for r in scenario.rooms}
         return ", ".join(rooms.get(v, v) for v in values)

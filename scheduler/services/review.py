@@ -84,13 +84,10 @@ def version_view(scenario: Scenario, schedule: Schedule) -> VersionView:
     """A version laid out for its page (read it with ``versions.version_data``)."""
     activity_index = {a.id: i for i, a in enumerate(scenario.activities)}
 
-    def slot_label(slot_id: str) -> str:
-        return _slot_words(scenario, slot_id)
-
     groups = [
         GroupView(
             id=g.id, activity=g.activity, activity_name=scenario.activity(g.activity).name,
-            slots=[slot_label(s) for s in g.sessions], room=scenario.room(g.room).name,
+            slots=[slot_text(scenario.slot(s)) for s in g.sessions], room=scenario.room(g.room).name,
             facilitators=[scenario.facilitator(f).name for f in g.facilitators],
             members=sorted(((m, scenario.participant(m).name) for m in g.members), key=lambda pair: pair[1]),
             colour=activity_index[g.activity] % 8,
@@ -158,11 +155,6 @@ def _figures(scenario: Scenario, schedule: Schedule) -> Figures:
         size_spread=[(scenario.activity(a).name, min(s), max(s)) for a, s in sizes.items() if len(s) > 1],
         facilitator_load=[(f.name, load[f.id], f.max_sessions_per_week) for f in scenario.facilitators],
     )
-
-
-def _slot_words(scenario: Scenario, slot_id: str) -> str:
-    """"Monday 09:00–10:15", in the reader's language."""
-    return slot_text(scenario.slot(slot_id))
 
 
 # --------------------------------------------------------------------------- comparing versions
@@ -280,4 +272,3 @@ def data_changes(old: Scenario, new: Scenario) -> DataChanges:
     pairs_after = {k: [list(p) for p in getattr(new, k)] for k in ("keep_apart", "keep_together")}
     other += describe(pairs_before, pairs_after, names)
     return DataChanges(added, removed, changed, other)
-

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
-from scheduler.i18n import slot_text
+from scheduler.i18n import slots_text
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
 from scheduler.services import people_search, versions
@@ -182,20 +183,16 @@ def group_title(state: TermState, code: str | None) -> str:
     return people_search.group_title(state.data.scenario, group.id, group.activity)
 
 
-def _slot(state: TermState, code: str) -> str:
+def _slots(state: TermState, codes: Iterable[str]) -> str:
     """"Monday 09:00–10:30" as said inside a sentence, in the reader's language."""
-    try:
-        slot = state.data.scenario.slot(code)
-    except KeyError:
-        return code
-    return slot_text(slot, in_sentence=True)
+    return slots_text(state.data.scenario, codes, in_sentence=True)
 
 
 def _fit_lines(f: fit.Fit, state: TermState) -> tuple[str, ...]:
     lines = [_("Choice %(rank)d.", rank=f.rank),
              _("%(n)d members now, %(free)d seats free.", n=f.size, free=f.free_seats)]
     if f.if_needed:
-        lines.append(_("Only if need be at: %(slots)s.", slots=", ".join(_slot(state, s) for s in f.if_needed)))
+        lines.append(_("Only if need be at: %(slots)s.", slots=_slots(state, f.if_needed)))
     return tuple(lines)
 
 
@@ -210,10 +207,10 @@ def reason_text(reason: fit.Reason, name: str, state: TermState) -> str:
     if kind == blocker.MAX_GROUPS:
         return _("%(name)s is already in as many groups as they asked for (%(n)d).", name=name, n=reason.limit or 0)
     if kind == blocker.NOT_AVAILABLE:
-        return _("%(name)s is not available at %(slot)s.", name=name, slot=_slot(state, reason.slot or ""))
+        return _("%(name)s is not available at %(slot)s.", name=name, slot=_slots(state, [reason.slot or ""]))
     if kind == blocker.BUSY:
         return _("%(name)s is in another group (%(group)s) at %(slot)s.", name=name,
-                 group=group_title(state, reason.group), slot=_slot(state, reason.slot or ""))
+                 group=group_title(state, reason.group), slot=_slots(state, [reason.slot or ""]))
     if kind == blocker.KEEP_APART:
         return _("%(name)s is to be kept apart from %(member)s, a member of this group.", name=name,
                  member=state.data.participant_name(reason.person or ""))
@@ -238,7 +235,7 @@ def change_text(change: fit.Change, state: TermState) -> str:
         return _("A room for group %(group)s that holds one more person.", group=group_title(state, change.group))
     if kind == fit.ChangeKind.ASK_IF_NEEDED:
         return _("Ask whether they could come at %(slots)s if need be.",
-                 slots=", ".join(_slot(state, s) for s in change.slots))
+                 slots=_slots(state, change.slots))
     if kind == fit.ChangeKind.ROOM_WITH_FEATURES:
         return _("A room with %(features)s for group %(group)s.", features=", ".join(change.features),
                  group=group_title(state, change.group))

@@ -23,7 +23,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from scheduler.i18n import slot_text
+from scheduler.i18n import slots_text
 from scheduler.models import Center, ScheduleVersion, SolveJob, User
 from scheduler.services import audit, people_search, planning, review, solving
 from scheduler.services.versions import snapshot_digest, version_data
@@ -144,11 +144,6 @@ def _name(lookup: Any, code: str | None) -> str:
         return code or ""
 
 
-def _slots(scenario: Scenario, slots: tuple[str, ...] | list[str]) -> str:
-    known = {x.id: x for x in scenario.slots}
-    return ", ".join(slot_text(known[s], in_sentence=True) if s in known else s for s in slots)
-
-
 def _rank(rank: int) -> str:
     return str(review.RANK_LABELS[min(max(rank, 1), len(review.RANK_LABELS)) - 1])
 
@@ -158,9 +153,10 @@ def describe_change(change: Change, scenario: Scenario, schedule: Schedule,
     """The change in words (headline) and what it writes to the center's data; ``changed`` holds
     the activity's or participant's fields the change sets, as (before, after)."""
     activity = _name(scenario.activity, change.activity)
+    slots = slots_text(scenario, change.slots, in_sentence=True)
     if change.kind == "open_group":
         headline = _("Open one more group of %(activity)s on %(slots)s in %(room)s, led by %(facilitators)s.",
-                     activity=activity, slots=_slots(scenario, change.slots), room=_name(scenario.room, change.room),
+                     activity=activity, slots=slots, room=_name(scenario.room, change.room),
                      facilitators=", ".join(_name(scenario.facilitator, f) for f in change.facilitators))
         if "max_groups" in changed:
             before, after = changed["max_groups"]
@@ -178,11 +174,11 @@ def describe_change(change: Change, scenario: Scenario, schedule: Schedule,
     person = _name(scenario.participant, change.participant)
     if change.kind == "if_needed_time":
         headline = _("Ask %(person)s whether %(slots)s would do if need be; then they can join %(group)s.",
-                     person=person, slots=_slots(scenario, change.slots),
+                     person=person, slots=slots,
                      group=_group_title(scenario, schedule, change.to_group))
         return headline, ngettext("%(slots)s is added to the times %(person)s can come if need be.",
                                   "%(slots)s are added to the times %(person)s can come if need be.",
-                                  len(change.slots), slots=_slots(scenario, change.slots), person=person)
+                                  len(change.slots), slots=slots, person=person)
     headline = _("Move %(person)s from %(group)s to %(to_group)s, which frees a seat.", person=person,
                  group=_group_title(scenario, schedule, change.group),
                  to_group=_group_title(scenario, schedule, change.to_group))
