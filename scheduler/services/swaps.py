@@ -24,7 +24,7 @@ from scheduler.models.accounts import utcnow
 from scheduler.models.swaps import MeetingOverride, SwapHalf, SwapItem, SwapKind, SwapRequest, SwapStatus
 from scheduler.services.audit import record
 from scheduler.services.cover import problems_taking
-from scheduler.services.people_search import group_title, natural_key
+from scheduler.services.people_search import natural_key
 from scheduler.services.term import MeetingKey, TermState, term_state
 from solver.scenario import format_minutes
 
@@ -282,13 +282,9 @@ def move_problems(state: TermState, key: MeetingKey, move: Move) -> list[str]:
     data = state.data
     meeting = state.by_key.get(key)
     when = date_text(key.date)
-
-    def title(group_id: str) -> str:  # 'Community choir', never its code
-        group = data.groups.get(group_id)
-        return group_title(data.scenario, group_id, group.activity) if group is not None else group_id
-
     if meeting is None or meeting.cancelled:
-        return [_("The meeting of %(group)s on %(date)s does not take place.", group=title(key.group), date=when)]
+        return [_("The meeting of %(group)s on %(date)s does not take place.", group=data.group_title(key.group),
+                  date=when)]
     problems: list[str] = []
     rooms = {r.id: r for r in data.scenario.rooms}
     if move.room not in rooms:
@@ -307,7 +303,7 @@ def move_problems(state: TermState, key: MeetingKey, move: Move) -> list[str]:
         if (other.date != key.date or other.cancelled or MeetingKey.of(other) == key
                 or not (other.start < move.end and move.start < other.end)):
             continue
-        then = _("%(group)s (%(span)s)", group=title(other.group_id), span=_span(other.start, other.end))
+        then = _("%(group)s (%(span)s)", group=data.group_title(other.group_id), span=_span(other.start, other.end))
         if other.room == move.room:
             problems.append(_("%(room)s is taken then by %(other)s.", room=room.name, other=then))
         for code in sorted(set(other.facilitators) & set(meeting.facilitators)):

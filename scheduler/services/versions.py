@@ -17,6 +17,7 @@ from sqlalchemy import select
 from scheduler.extensions import db
 from scheduler.models import Center, ScheduleVersion, User, VersionStatus
 from scheduler.models.accounts import utcnow
+from scheduler.services import people_search
 from solver.scenario import Center as ScenarioCenter
 from solver.scenario import Scenario, build_scenario
 from solver.schedule import Group, Schedule, load_schedule
@@ -103,6 +104,12 @@ class VersionData:
 
     def participant_name(self, code: str) -> str:
         return _name_or_code(self.scenario.participant, code)
+
+    def group_title(self, group_id: str) -> str:
+        """'Community choir, group 2', as the pages name a group of this version (its id, for one the
+        version does not hold)."""
+        group = self.groups.get(group_id)
+        return people_search.group_title(self.scenario, group_id, group.activity) if group is not None else group_id
 
 
 def _name_or_code(lookup: Callable[[str], Any], code: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from scheduler.forms.editing import ClockTimeField
 from scheduler.i18n import DAY_NAMES, date_text
 from scheduler.models import Center, CenterRole, Facilitator, ScheduleVersion, SwapRequest, SwapStatus
 from scheduler.models.accounts import utcnow
-from scheduler.services import audit, audit_words, feed_tokens, notify, people_search, swaps, versions
+from scheduler.services import audit, audit_words, feed_tokens, notify, swaps, versions
 from scheduler.services.cover import eligible_colleagues, problems_taking
 from scheduler.services.term import MeetingKey, TermState, term_state
 from scheduler.views.auth import recent_password_required
@@ -107,19 +107,9 @@ def get_request_or_404(center: Center, request_id: int) -> SwapRequest:
     return found
 
 
-def _group_title(state: TermState, group_code: str) -> str:
-    """'Trauma recovery group, group 3', in the words of people_search.group_titles (the coordinator's
-    pages), read from the typed version: never the internal code. Worked out once per request and
-    version (a page labels many meetings)."""
-    cache: dict[int, dict[str, str]] = g.setdefault("group_titles", {})
-    if state.version.id not in cache:
-        cache[state.version.id] = people_search.group_titles(state.data.scenario, state.data.schedule)
-    return cache[state.version.id].get(group_code, group_code)
-
-
 def _meeting_label(state: TermState, key: MeetingKey) -> str:
     meeting = state.by_key.get(key)
-    title = _group_title(state, key.group)
+    title = state.data.group_title(key.group)
     if meeting is None:
         return f"{title} {date_text(key.date)}"
     return _("%(activity)s, %(date)s at %(time)s", activity=title, date=date_text(key.date),
@@ -157,8 +147,7 @@ def my_cover(center_id: int) -> str:
     mine = [r for r in requests if r.requester_id == me.id]
     return render_template("swaps/mine.html", center=center, me=me, state=state, upcoming=upcoming,
                            takeable=takeable, mine=mine, label=_meeting_label, form=ConfirmForm(),
-                           MeetingKey=MeetingKey, calendar=calendar, my_groups=my_groups, day_names=DAY_NAMES,
-                           group_title=_group_title)
+                           MeetingKey=MeetingKey, calendar=calendar, my_groups=my_groups, day_names=DAY_NAMES)
 
 
 @bp.post("/cover/calendar")
@@ -281,7 +270,7 @@ def overview(center_id: int) -> str:
     suggestions = {r.id: eligible_colleagues(state, r.requester, [MeetingKey(i.date, i.slot_code, i.group_code)
                                                                    for i in r.items if i.half.value == "give"])
                    for r in uncovered if r.kind.value == "cover"}
-    series = [(f"{led.id} {slot}", _("%(group)s, %(day)s %(time)s", group=_group_title(state, led.id),
+    series = [(f"{led.id} {slot}", _("%(group)s, %(day)s %(time)s", group=state.data.group_title(led.id),
                                                 day=DAY_NAMES[t.day], time=t.start))
               for led in swaps.groups_led(state, None, state.data.center.term_start)
               for slot, t in zip(state.data.groups[led.id].sessions, led.times, strict=True)]

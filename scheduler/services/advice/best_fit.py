@@ -20,7 +20,7 @@ from scheduler.extensions import db
 from scheduler.i18n import slots_text
 from scheduler.models import AvailabilityLevel, Center, PairKind, Participant, ScheduleVersion, User
 from scheduler.models.swaps import MemberChange, MemberChangeKind, OfferStatus, SeatOffer
-from scheduler.services import people_search, versions
+from scheduler.services import versions
 from scheduler.services.audit import record
 from scheduler.services.planning import mapping
 from scheduler.services.term import TermState, members_on, term_state
@@ -170,17 +170,12 @@ def published_group_title(center: Center, code: str) -> str:
     version = versions.current_published(center)
     if version is None:
         return code
-    data = versions.version_data(version)
-    group = data.groups.get(code)
-    return people_search.group_title(data.scenario, code, group.activity) if group is not None else code
+    return versions.version_data(version).group_title(code)
 
 
 def group_title(state: TermState, code: str | None) -> str:
     """'Family sessions, group 4', as the version page names the group, never its code."""
-    group = state.data.groups.get(code or "")
-    if group is None:
-        return code or ""
-    return people_search.group_title(state.data.scenario, group.id, group.activity)
+    return state.data.group_title(code or "")
 
 
 def _slots(state: TermState, codes: Iterable[str]) -> str:
