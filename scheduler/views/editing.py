@@ -338,8 +338,14 @@ def preferences(center_id: int, code: str) -> str | Redirect:
     if form.validate_on_submit():
         wanted = list(person.get("preferences", []))
         action, _sep, target = request.form.get("action", "").partition(":")
-        gone = action in ("up", "down", "remove") and target not in wanted
-        if action in ("up", "down", "remove") and not gone:
+        if action not in ("up", "down", "remove", "add"):
+            abort(400)
+        # An activity no longer among them: a page read before someone else changed the list is refused
+        # as stale below, in words; otherwise there is nothing to move.
+        gone = action != "add" and target not in wanted
+        if action == "add":
+            wanted.append(request.form.get("activity", ""))
+        elif not gone:
             at = wanted.index(target)
             if action == "remove":
                 wanted.pop(at)
@@ -347,12 +353,6 @@ def preferences(center_id: int, code: str) -> str | Redirect:
                 to = at - 1 if action == "up" else at + 1
                 if 0 <= to < len(wanted):
                     wanted[at], wanted[to] = wanted[to], wanted[at]
-        elif action == "add":
-            wanted.append(request.form.get("activity", ""))
-        elif not gone:
-            abort(400)
-        # An activity no longer among them: a page read before someone else changed the list is refused
-        # as stale below, in words; otherwise there is nothing to move.
         result = planning.save_preferences(center, code, wanted, read_as=_read_as(form))
         if result.ok and gone:
             db.session.rollback()
