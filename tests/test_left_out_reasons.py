@@ -72,9 +72,8 @@ def test_each_reason_in_english_and_in_spanish(app: Flask) -> None:
 
 
 def test_the_version_page_shows_the_readers_words(app: Flask) -> None:
-    with app.test_request_context(), force_locale("es"):
-        view = review.version_view(SCENARIO, SCHEDULE)
-    reasons = {code: why for code, _name, why in view.unassigned}
+    with app.test_request_context(), force_locale("es"):  # the page reads them in its own request
+        reasons = {code: why for code, _name, why in review.version_view(SCENARIO, SCHEDULE).unassigned}
     assert reasons["p4"].startswith("No ha indicado ninguna hora")
     assert all("too few" not in why and "wants only" not in why for why in reasons.values())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -76,8 +77,17 @@ class VersionView:
     grid: dict[tuple[str, str], Cell]  # (day, time) -> cell
     by_facilitator: list[tuple[str, list[GroupView]]]
     by_room: list[tuple[str, list[GroupView]]]
-    unassigned: list[tuple[str, str, str]]  # (id, name, reason)
     figures: Figures
+
+    @cached_property
+    def unassigned(self) -> list[tuple[str, str, str]]:
+        """(id, name, why) for each person left out. The reasons are said again from the solver's
+        structured ones, in the reader's language (the file's are English); worked out only for a
+        page that shows them (comparing two versions does not)."""
+        reasons = {u.participant: u.reason for u in self.schedule.unassigned}
+        reasons |= left_out.reasons(self.scenario, self.schedule)
+        covered = {m for g in self.schedule.groups for m in g.members}
+        return [(p.id, p.name, reasons.get(p.id, "")) for p in self.scenario.participants if p.id not in covered]
 
 
 def version_view(scenario: Scenario, schedule: Schedule) -> VersionView:
@@ -115,17 +125,12 @@ def version_view(scenario: Scenario, schedule: Schedule) -> VersionView:
             by_facilitator[f].append(by_id[g.id])
         by_room[g.room].append(by_id[g.id])
 
-    # Said again from the solver's structured reasons, in the reader's language (the file's are English).
-    reasons = {u.participant: u.reason for u in schedule.unassigned} | left_out.reasons(scenario, schedule)
-    covered = {m for g in schedule.groups for m in g.members}
-    unassigned = [(p.id, p.name, reasons.get(p.id, "")) for p in scenario.participants if p.id not in covered]
-
     return VersionView(
         scenario=scenario, schedule=schedule, groups=groups, days=[DAYS[d] for d in used_days],
         times=[f"{format_minutes(a)}–{format_minutes(b)}" for a, b in times], grid=grid,
         by_facilitator=[(f.name, by_facilitator[f.id]) for f in scenario.facilitators if f.id in by_facilitator],
         by_room=[(r.name, by_room[r.id]) for r in scenario.rooms if r.id in by_room],
-        unassigned=unassigned, figures=_figures(scenario, schedule),
+        figures=_figures(scenario, schedule),
     )
 
 
