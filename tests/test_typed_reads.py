@@ -21,6 +21,8 @@ SNAPSHOTS = {"scenario", "schedule"}
 # Names the code gives typed objects: VersionData, review's views, and the solver's Suggestion (its
 # scenario and schedule are the solver's own dataclasses with the suggested change applied).
 TYPED_OWNERS = {"data", "view", "old_view", "new_view", "before", "after", "typed", "suggestion"}
+# The typed objects' own classes: inside them, ``self.scenario`` is the solver's Scenario.
+TYPED_CLASSES = {"VersionData", "VersionView"}
 DICT_METHODS = {"get", "items", "keys", "values", "copy", "setdefault", "pop", "update"}
 
 # "path under scheduler/::function" -> (raw reads, why they stay raw)
@@ -51,31 +53,33 @@ def _typed_owner(name: str) -> bool:
     return name in TYPED_OWNERS or name.endswith(("_data", "_view"))
 
 
-def _is_snapshot(node: ast.AST) -> bool:
+def _is_snapshot(node: ast.AST, typed_self: bool = False) -> bool:
     # The typed objects' own attributes (``data.scenario``, ``old_data.schedule``, ``view.schedule``,
-    # ``version_data(v).scenario``) are not snapshots.
+    # ``version_data(v).scenario``, ``self.scenario`` inside VersionData) are not snapshots.
     if not (isinstance(node, ast.Attribute) and node.attr in SNAPSHOTS):
         return False
     owner = node.value
     if isinstance(owner, ast.Call):
         owner = owner.func
+    if typed_self and isinstance(owner, ast.Name) and owner.id == "self":
+        return False
     return not ((isinstance(owner, ast.Name) and _typed_owner(owner.id))
                 or (isinstance(owner, ast.Attribute) and _typed_owner(owner.attr)))
 
 
-def _is_raw_read(node: ast.AST) -> bool:
+def _is_raw_read(node: ast.AST, typed_self: bool = False) -> bool:
     if isinstance(node, ast.Subscript):
-        return _is_snapshot(node.value)
+        return _is_snapshot(node.value, typed_self)
     if not isinstance(node, ast.Call):
         return False
     func = node.func
-    if isinstance(func, ast.Attribute) and func.attr in DICT_METHODS and _is_snapshot(func.value):
+    if isinstance(func, ast.Attribute) and func.attr in DICT_METHODS and _is_snapshot(func.value, typed_self):
         return True
     called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
     if called == "current_scenario":
         return True  # the live center as its export dict
     # A snapshot handed on whole (copied, or to a helper that keys into it) is read raw there.
-    return any(_is_snapshot(arg) for arg in node.args)
+    return any(_is_snapshot(arg, typed_self) for arg in node.args)
 
 
 def raw_reads(source: str) -> Counter[str]:
@@ -83,7 +87,8 @@ def raw_reads(source: str) -> Counter[str]:
     found: Counter[str] = Counter()
 
     def visit(node: ast.AST, stack: list[ast.AST]) -> None:
-        if _is_raw_read(node):
+        typed_self = any(isinstance(n, ast.ClassDef) and n.name in TYPED_CLASSES for n in stack)
+        if _is_raw_read(node, typed_self):
             found[_qualname(stack)] += 1
         for child in ast.iter_child_nodes(node):
             visit(child, [*stack, node])
@@ -130,5 +135,15 @@ def report(version, center):
     ok = [g.id for g in version_data(version).schedule.groups] + [p.id for p in data.scenario.participants]
     typed = old_data.schedule.groups + list(new_view.scenario.slots) + [version_data(version).scenario.center]
     return version.schedule
+
+
+class VersionData:
+    def title(self, group_id):
+        return group_title(self.scenario, group_id, self.schedule.groups[0].activity)
+
+
+class ScheduleVersion:
+    def centre(self):
+        return self.scenario["center"]
 '''
-    assert raw_reads(source) == Counter({"report": 7})
+    assert raw_reads(source) == Counter({"report": 7, "ScheduleVersion.centre": 1})
